@@ -1,0 +1,3 @@
+"""ivr: a self-hosted outbound voice robot for neighbourhood committees."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,210 @@
+"""One validated configuration for every part of ivr.
+
+Sources, later ones winning: built-in defaults, a TOML file (``--config FILE``, else ``ivr.toml``
+in the working folder, else ``$XDG_CONFIG_HOME/ivr/ivr.toml``), then environment variables
+``IVR_<SETTING>``. A TOML section flattens into the setting names: ``[ami] port = 5038`` is the
+setting ``ami_port`` and the variable ``IVR_AMI_PORT``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from ivr.errors import ConfigError
+
+CONFIG_ENV = "IVR_CONFIG"
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    return Path(os.environ.get(var) or Path.home() / fallback)
+
+
+def default_config_file() -> Path | None:
+    """The file used when no ``--config`` is given, or None when there is none."""
+    for candidate in (Path("ivr.toml"), _xdg("XDG_CONFIG_HOME", ".config") / "ivr" / "ivr.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML file and flattens ``[section] key`` into ``section_key``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        raise NotImplementedError  # __call__ does the work
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None:
+            return {}
+        try:
+            raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{self.path}: configuration file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{self.path}: not valid TOML: {exc}") from exc
+        flat: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, dict):
+                for sub, subvalue in value.items():
+                    flat[f"{key}_{sub}"] = subvalue
+            else:
+                flat[key] = value
+        known = set(self.settings_cls.model_fields)
+        unknown = sorted(set(flat) - known)
+        if unknown:
+            raise ConfigError(f"{self.path}: unknown setting(s): {', '.join(unknown)}")
+        return flat
+
+
+class Settings(BaseSettings):
+    """Every setting of ivr, with its default. See docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="IVR_", extra="forbid", validate_default=True)
+
+    # where state lives
+    data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "ivr")
+    cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "ivr")
+    database_url: str = ""  # empty: sqlite file in data_dir
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # which Asterisk: the embedded one, or the user's own
+    pbx_mode: Literal["embedded", "external"] = "embedded"
+    pbx_tree: Path | None = None  # the mmdebstrap tree; default cache_dir/asterisk-sid
+    pbx_instance: str = "default"
+    pbx_boot_timeout_s: float = 60.0
+    pbx_sip_port: int = Field(5060, ge=1, le=65535)
+    pbx_rtp_start: int = Field(10000, ge=1024, le=65535)
+    pbx_rtp_end: int = Field(10999, ge=1024, le=65535)
+    pbx_staff_phones: list[str] = Field(default_factory=lambda: ["staff1", "staff2"])
+    pbx_staff_password: SecretStr | None = None  # default: generated and kept in the instance
+    pbx_trunk_host: str = ""  # carrier SIP host; empty: no trunk rendered
+    pbx_trunk_username: str = ""
+    pbx_trunk_password: SecretStr | None = None
+
+    # Asterisk Manager Interface
+    ami_host: str = "127.0.0.1"
+    ami_port: int = Field(5038, ge=1, le=65535)
+    ami_username: str = "ivr"
+    ami_secret: SecretStr | None = None  # embedded: generated; external: required
+    ami_connect_timeout_s: float = 5.0
+    ami_action_timeout_s: float = 10.0
+    ami_reconnect_initial_s: float = 0.5
+    ami_reconnect_max_s: float = 10.0
+
+    # AudioSocket: where our server listens, and the address the dialplan connects to
+    audiosocket_bind: str = "127.0.0.1"
+    audiosocket_port: int = Field(9092, ge=1, le=65535)
+    audiosocket_address: str = ""  # what the dialplan dials; default bind:port
+    audiosocket_max_payload: int = Field(4096, ge=320, le=65535)
+    audiosocket_idle_timeout_s: float = 10.0  # no frame from Asterisk this long: the call is dead
+
+    # the dialer
+    dial_template: str = "Local/{number}@residents"
+    originate_timeout_s: float = 30.0  # ring time before "no answer"
+    caller_id: str = "Committee <0000>"
+    default_country: str = "CN"
+    recordings_dir: Path | None = None  # default: the instance's monitor folder
+    recording_retention_days: int = Field(90, ge=1)
+
+    # simulated residents (embedded Asterisk only)
+    simulation_enabled: bool = True
+    simulation_port: int = Field(9093, ge=1, le=65535)
+
+    # speech
+    asr_model: str = "tiny.en"  # tiny.en | base | a folder with a CTranslate2 model
+    asr_workers: int = Field(2, ge=1, le=16)
+    asr_beam_size: int = Field(5, ge=1, le=10)
+    tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
+    vad_trailing_silence_ms: int = Field(300, ge=100, le=2000)
+    vad_no_input_timeout_ms: int = Field(6000, ge=500, le=60000)
+    vad_max_utterance_ms: int = Field(12000, ge=1000, le=60000)
+
+    # report view
+    report_host: str = "127.0.0.1"
+    report_port: int = Field(8080, ge=1, le=65535)
+    report_session_secret: SecretStr | None = None  # default: generated and kept in data_dir
+
+    @field_validator("pbx_instance")
+    @classmethod
+    def _instance_name(cls, value: str) -> str:
+        if not value.replace("-", "").replace("_", "").isalnum():
+            raise ValueError("use letters, digits, '-' and '_' only")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.pbx_rtp_end <= self.pbx_rtp_start:
+            raise ValueError("pbx_rtp_end must be above pbx_rtp_start")
+        if self.pbx_mode == "external" and self.ami_secret is None:
+            raise ValueError("pbx_mode = 'external' needs ami_secret (IVR_AMI_SECRET)")
+        if "{number}" not in self.dial_template:
+            raise ValueError("dial_template must contain {number}")
+        return self
+
+    # -- derived -----------------------------------------------------------------------------
+
+    @property
+    def pbx_tree_dir(self) -> Path:
+        return self.pbx_tree or self.cache_dir / "asterisk-sid"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'ivr.db'}"
+
+    @property
+    def audiosocket_target(self) -> str:
+        return self.audiosocket_address or f"{self.audiosocket_bind}:{self.audiosocket_port}"
+
+    @cached_property
+    def config_file(self) -> Path | None:
+        return None  # replaced by load_settings
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = _CURRENT_FILE.get("path")
+        return (init_settings, env_settings, _TomlSource(settings_cls, path))
+
+
+_CURRENT_FILE: dict[str, Path | None] = {}
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Load and validate the configuration; raise ConfigError naming the bad setting."""
+    path = config_file or (Path(os.environ[CONFIG_ENV]) if os.environ.get(CONFIG_ENV) else None)
+    path = path or default_config_file()
+    _CURRENT_FILE["path"] = path
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        where = str(path) if path else "environment"
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{where}: invalid configuration: {problems}") from exc
+    finally:
+        _CURRENT_FILE.pop("path", None)
+    settings.__dict__["config_file"] = path
+    return settings
