@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:56:59.856555
+Create Date: 2026-11-25 20:58:07.492757
 """
 from alembic import op
 import sqlalchemy as sa
