@@ -1,0 +1,96 @@
+"""What a resident asks instead of answering: repeat, opt out, a human, who is calling.
+
+Two kinds of evidence: fuzzy similarity (rapidfuzz) of the whole answer to example phrases,
+which tolerates misheard words, and key words that carry an intent on their own ("again",
+"operator", "unsubscribe"). The best intent wins only with a margin over the runner-up.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from ivr.understanding.results import INTENTS, Intent, IntentMatch
+from ivr.understanding.text import normalize
+
+PHRASES: dict[Intent, tuple[str, ...]] = {
+    "repeat": (
+        "can you repeat that", "could you repeat the question", "repeat please", "say that again",
+        "sorry what", "pardon", "pardon me", "what did you say", "i didn't catch that",
+        "i didn't hear you", "come again", "one more time", "again please", "excuse me",
+        "i can't hear you", "what was the question", "sorry i missed that", "say it again",
+        "please repeat", "what", "huh", "sorry", "could you say that again slowly",
+    ),
+    "opt_out": (
+        "stop calling me", "don't call me again", "do not call me", "take me off your list",
+        "remove my number", "unsubscribe", "i don't want these calls", "stop calling",
+        "leave me alone", "no more calls", "please stop", "never call again",
+        "remove me from your list", "put me on the do not call list", "opt out",
+        "i don't want to be called", "stop these calls",
+    ),
+    "human": (
+        "i want to talk to a person", "let me speak to someone", "operator", "a real person please",
+        "transfer me to a human", "can i talk to a human", "i want to speak with staff",
+        "connect me to an agent", "representative", "put me through to someone", "a human please",
+        "can i speak to a real person", "i need to talk to somebody", "talk to the committee",
+        "get me a person", "speak to a live person",
+    ),
+    "who_is_calling": (
+        "who is this", "who's calling", "who are you", "where are you calling from",
+        "who's this", "what is this about", "what is this call about", "who am i speaking to",
+        "who is speaking", "why are you calling me", "what's this about", "is this a robot",
+        "who are you with", "what organization is this", "who is calling please",
+    ),
+}  # fmt: skip
+KEYWORDS: dict[Intent, tuple[str, ...]] = {
+    "repeat": ("repeat", "again", "pardon", "didn't catch", "didn't hear", "can't hear",
+               "come again", "one more time", "say that", "missed that", "didn't understand"),
+    "opt_out": ("unsubscribe", "stop calling", "don't call", "do not call", "remove my",
+                "remove me", "off your list", "off the list", "opt out", "no more calls"),
+    "human": ("operator", "human", "real person", "a person", "someone", "somebody", "agent",
+              "representative", "staff", "live person", "transfer me"),
+    "who_is_calling": ("who is this", "who's this", "who are you", "who's calling",
+                       "who is calling", "calling from", "what is this about",
+                       "what's this about", "who am i",
+                       "why are you calling", "robot"),
+}  # fmt: skip
+KEYWORD_SCORE = 0.85
+MIN_SCORE = 0.72
+MIN_MARGIN = 0.08
+_KEYWORD_PATTERNS = {
+    intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
+    for intent, words in KEYWORDS.items()
+}
+_CHOICES = [(intent, normalize(p)) for intent in INTENTS for p in PHRASES[intent]]
+
+
+def intent_scores(text: str) -> dict[Intent, float]:
+    """Each intent's evidence in [0, 1] for ``text``."""
+    said = normalize(text)
+    scores: dict[Intent, float] = dict.fromkeys(INTENTS, 0.0)
+    if not said:
+        return scores
+    words = said.count(" ") + 1
+    for intent, phrase in _CHOICES:
+        similarity = fuzz.ratio(said, phrase)
+        if 3 <= phrase.count(" ") + 1 <= words:
+            # a whole example phrase inside a longer answer ("could you say that one more time")
+            similarity = max(similarity, 0.95 * fuzz.token_set_ratio(said, phrase))
+        scores[intent] = max(scores[intent], similarity / 100.0)
+    for intent, pattern in _KEYWORD_PATTERNS.items():
+        if pattern.search(said):
+            scores[intent] = max(scores[intent], KEYWORD_SCORE + 0.1 * scores[intent])
+    return scores
+
+
+def parse_intent(text: str, *, allowed: tuple[Intent, ...] = INTENTS) -> IntentMatch | None:
+    """The intent of ``text`` among ``allowed``, or None when none stands out."""
+    scores = sorted(((s, i) for i, s in intent_scores(text).items() if i in allowed), reverse=True)
+    if not scores:
+        return None
+    best, intent = scores[0]
+    runner_up = scores[1][0] if len(scores) > 1 else 0.0
+    if best < MIN_SCORE or best - runner_up < MIN_MARGIN:
+        return None
+    return IntentMatch(intent, round(min(1.0, best) * min(1.0, (best - runner_up) * 4), 3))

@@ -1,0 +1,116 @@
+"""English spoken numbers → digits: "thirty six point five" → "36.5", "ninety eight six" → "98 6".
+"""
+
+from __future__ import annotations
+
+import re
+
+ONES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+DECIMAL_MARKERS = frozenset({"point", "dot", "decimal"})
+# After a decimal marker a short word can only be a digit; recognisers write these homophones.
+DECIMAL_HOMOPHONES = {"oh": 0, "o": 0, "to": 2, "too": 2, "for": 4, "ate": 8, "won": 1}
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z']+")
+
+
+def _digit_after_marker(token: str) -> str | None:
+    if token.isdigit():
+        return token
+    value = ONES.get(token, DECIMAL_HOMOPHONES.get(token))
+    return None if value is None else str(value)
+
+
+def _integer(tokens: list[str], i: int) -> tuple[int, int] | None:
+    """An integer spelled in words from ``tokens[i]``: (value, index after it), or None."""
+    current, j, seen = 0, i, False
+    while j < len(tokens):
+        word = tokens[j]
+        after_hundred = current >= 100 and current % 100 == 0
+        bare_tens = current % 100 >= 20 and current % 10 == 0
+        if word in ONES and (not seen or after_hundred or bare_tens):
+            current += ONES[word]
+        elif word in TEENS and (not seen or after_hundred):
+            current += TEENS[word]
+        elif word in TENS and (not seen or after_hundred):
+            current += TENS[word]
+        elif word == "hundred" and current < 10:
+            current = max(current, 1) * 100
+        elif word == "a" and not seen and j + 1 < len(tokens) and tokens[j + 1] == "hundred":
+            current = 1
+        elif (
+            word == "and"
+            and after_hundred
+            and j + 1 < len(tokens)
+            and _is_number_word(tokens[j + 1])
+        ):
+            pass
+        else:
+            break
+        seen = True
+        j += 1
+    return (current, j) if seen else None
+
+
+def _is_number_word(word: str) -> bool:
+    return word in ONES or word in TEENS or word in TENS
+
+
+def _number(tokens: list[str], i: int) -> tuple[str, int] | None:
+    """A number (words or digits, with decimals) starting at ``tokens[i]``."""
+    token = tokens[i]
+    if token[0].isdigit():
+        whole, j = token, i + 1
+    else:
+        parsed = _integer(tokens, i)
+        if parsed is None:
+            return None
+        whole, j = str(parsed[0]), parsed[1]
+    if "." in whole:
+        return whole, j
+    if j + 1 < len(tokens) and tokens[j] in DECIMAL_MARKERS:
+        decimals = ""
+        k = j + 1
+        while k < len(tokens) and (digit := _digit_after_marker(tokens[k])) is not None:
+            decimals += digit
+            k += 1
+            if len(digit) > 1 or len(decimals) >= 2:  # temperatures have one decimal
+                break
+        if decimals:
+            return f"{whole}.{decimals}", k
+    if tokens[j : j + 3] == ["and", "a", "half"]:
+        return f"{whole}.5", j + 3
+    if tokens[j : j + 2] == ["and", "half"]:
+        return f"{whole}.5", j + 2
+    return whole, j
+
+
+class English:
+    code = "en"
+    fahrenheit_words = ("fahrenheit", "farenheit", "fahrenheight", "f")
+    celsius_words = ("celsius", "centigrade", "celcius", "c")
+
+    def to_digits(self, text: str) -> str:
+        text = text.lower().replace("-", " ").replace("°", " degrees ")
+        text = re.sub(r"(\d),(\d)(?!\d)", r"\1.\2", text)  # "36,5": a decimal comma
+        tokens = _TOKEN.findall(text)
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            found = _number(tokens, i)
+            if found is None:
+                out.append(tokens[i])
+                i += 1
+            else:
+                out.append(found[0])
+                i = found[1]
+        return " ".join(out)

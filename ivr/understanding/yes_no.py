@@ -1,0 +1,114 @@
+"""Yes or no, said the many ways people say it.
+
+Phrases are matched whole-word on the normalised text, longest first, so "not at all" is one
+"no" and never an "at all". A question may add its own phrases: to "did you go out?" the answer
+"I stayed home" is a no, while to "did you stay home?" it is a yes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ivr.understanding.results import YesNo
+from ivr.understanding.text import normalize, phrase_pattern
+
+YES_PHRASES = (
+    "yes", "yeah", "yea", "yep", "yup", "ya", "yah", "yes please", "sure", "of course", "correct",
+    "that's right", "that's correct", "right", "absolutely", "definitely", "certainly",
+    "affirmative", "indeed", "exactly", "true", "uh huh", "mm hmm", "mhm", "i did", "i have",
+    "i do", "i'm sure", "i was", "i will", "yes i did", "i confirm", "confirm", "confirmed",
+    "go ahead", "please do", "sounds good", "you bet", "i think so", "i believe so", "that's it",
+    "okay", "ok", "alright", "all right", "fine with me", "it is", "it's right", "aye",
+    "i went out", "i went", "went out", "a little", "a bit", "i have a cough", "i have a fever",
+    "i've got a cough", "i do have", "i need it", "i want it", "i'll take it", "please",
+    "no problem", "no worries",
+)  # fmt: skip
+NO_PHRASES = (
+    "no", "nope", "nah", "naw", "not at all", "no i didn't", "i didn't", "i haven't", "i don't",
+    "i'm not", "i wasn't", "i won't", "never", "none", "nothing", "negative", "not really",
+    "i don't think so", "no way", "not today", "no thanks", "no thank you", "not yet", "wrong",
+    "incorrect", "that's wrong", "that's not right", "not correct", "i didn't go",
+    "i stayed home", "stayed home", "stayed at home", "stayed in", "i was home", "i was at home",
+    "at home all day", "home all day", "didn't go out", "didn't go anywhere", "went nowhere",
+    "haven't been out", "haven't left", "didn't leave", "no cough", "no fever", "no symptoms",
+    "no cough or fever", "neither", "nor", "i feel fine", "i'm fine", "feeling fine",
+    "i'm healthy", "i'm well", "i feel good", "i'm ok", "i'm okay", "all good", "i don't need",
+    "i don't want", "cancel", "nothing like that", "not that i know of", "not me",
+    "of course not", "certainly not", "definitely not", "absolutely not", "surely not",
+)  # fmt: skip
+UNSURE_PHRASES = (
+    "not sure",
+    "i'm not sure",
+    "don't know",
+    "i don't know",
+    "maybe",
+    "not certain",
+    "i can't remember",
+    "i don't remember",
+    "perhaps",
+    "i guess",
+)
+# Phrases that only say so when the recogniser wrote a homophone for the whole answer.
+YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
+NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
+# A word in front that turns the phrase into its opposite or into doubt ("not sure").
+_DOUBT = re.compile(r"\b(?:not|don't know if|unsure|maybe)\s*$")
+_WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i'm fine",
+                     "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
+                     "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
+                     "a little", "a bit", "fine with me"})  # fmt: skip
+
+
+def _accepted(said: str, pattern: re.Pattern[str], taken: list[tuple[int, int]]) -> list[str]:
+    """Phrases of ``pattern`` in ``said`` not overlapping ``taken`` (which grows) nor doubted."""
+    accepted = []
+    for match in pattern.finditer(said):
+        if any(start < match.end() and match.start() < end for start, end in taken):
+            continue
+        if _DOUBT.search(said[: match.start()]):
+            continue
+        taken.append(match.span())
+        accepted.append(match.group(0))
+    return accepted
+
+
+def _weight(phrase: str) -> float:
+    # a specific phrase ("no cough") says more than a bare "yes" said before it
+    return 0.6 if phrase in _WEAKER else 1.2 if " " in phrase else 1.0
+
+
+def parse_yes_no(
+    text: str, *, affirm: Iterable[str] = (), deny: Iterable[str] = ()
+) -> YesNo | None:
+    """Yes or no from ``text``; ``affirm`` / ``deny`` add the phrases a question gives meaning."""
+    said = normalize(text)
+    if not said:
+        return None
+    if said in YES_HOMOPHONES:
+        return YesNo(True, 0.6)
+    if said in NO_HOMOPHONES:
+        return YesNo(False, 0.6)
+    taken: list[tuple[int, int]] = []
+    doubt = _accepted(said, _UNSURE, taken)
+    # The question's own phrases are read first, so a generic phrase does not count their words.
+    yes = no = 0.0
+    if affirm := tuple(affirm):
+        yes += 1.5 * len(_accepted(said, phrase_pattern(affirm), taken))
+    if deny := tuple(deny):
+        no += 1.5 * len(_accepted(said, phrase_pattern(deny), taken))
+    for phrase in _accepted(said, _GENERIC, taken):
+        if phrase in _NO_SET:
+            no += _weight(phrase)
+        else:
+            yes += _weight(phrase)
+    if yes == no:
+        return None
+    winner, total = max(yes, no), yes + no + 0.8 * len(doubt)
+    confidence = min(1.0, winner) * (abs(yes - no) / total)
+    return YesNo(yes > no, round(confidence, 3))
+
+
+_NO_SET = frozenset(normalize(p) for p in NO_PHRASES)
+_GENERIC = phrase_pattern(YES_PHRASES + NO_PHRASES)
+_UNSURE = phrase_pattern(UNSURE_PHRASES)
