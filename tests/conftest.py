@@ -10,6 +10,8 @@ import pytest
 from ivr.config import Settings, load_settings
 from ivr.db import Database
 
+pytest_plugins = ["tests.pg"]
+
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:

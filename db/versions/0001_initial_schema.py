@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:58:07.492757
+Create Date: 2026-11-25 21:01:29.369960
 """
 from alembic import op
 import sqlalchemy as sa
@@ -84,6 +84,8 @@ def upgrade() -> None:
     sa.Column('sip_endpoint', sa.String(length=40), nullable=True),
     sa.Column('disabled', sa.Boolean(), nullable=False),
     sa.Column('created_at', ivr.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('password_changed_at', ivr.db.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', ivr.db.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['committee_id'], ['committees.id'], name=op.f('fk_staff_users_committee_id_committees'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_users')),
     sa.UniqueConstraint('username', name=op.f('uq_staff_users_username'))
@@ -104,9 +106,11 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('room', sa.String(length=20), nullable=False),
     sa.Column('status', sa.Enum('green', 'red', 'orange', 'yellow', 'blue', 'grey', name='colour', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('status_since', ivr.db.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('opted_out', sa.Boolean(), nullable=False),
     sa.Column('opted_out_at', ivr.db.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opted_out_by', sa.String(length=80), nullable=False),
     sa.Column('quarantine_start', sa.Date(), nullable=True),
     sa.Column('fields', sa.JSON(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
@@ -248,6 +252,7 @@ def upgrade() -> None:
     with op.batch_alter_table('flags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_flags_household_id'), ['household_id'], unique=False)
         batch_op.create_index('ix_flags_open', ['resolved_at', 'kind'], unique=False)
+        batch_op.create_index('uq_flags_open_household_kind', ['household_id', 'kind'], unique=True, sqlite_where=sa.text('resolved_at IS NULL'), postgresql_where=sa.text('resolved_at IS NULL'))
 
     op.create_table('recordings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -261,13 +266,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('recordings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recordings_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index('ix_recordings_retention', ['deleted_at', 'created_at'], unique=False)
 
     op.create_table('status_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('at', ivr.db.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('from_status', sa.Enum('green', 'red', 'orange', 'yellow', 'blue', 'grey', name='colour', native_enum=False, create_constraint=True, length=24), nullable=True),
-    sa.Column('to_status', sa.Enum('green', 'red', 'orange', 'yellow', 'blue', 'grey', name='colour', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('from_status', sa.Enum('green', 'red', 'orange', 'yellow', 'blue', 'grey', name='from_colour', native_enum=False, create_constraint=True, length=24), nullable=True),
+    sa.Column('to_status', sa.Enum('green', 'red', 'orange', 'yellow', 'blue', 'grey', name='to_colour', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('attempt_id', sa.Integer(), nullable=True),
     sa.Column('staff_user_id', sa.Integer(), nullable=True),
@@ -311,10 +317,12 @@ def downgrade() -> None:
 
     op.drop_table('status_changes')
     with op.batch_alter_table('recordings', schema=None) as batch_op:
+        batch_op.drop_index('ix_recordings_retention')
         batch_op.drop_index(batch_op.f('ix_recordings_attempt_id'))
 
     op.drop_table('recordings')
     with op.batch_alter_table('flags', schema=None) as batch_op:
+        batch_op.drop_index('uq_flags_open_household_kind', sqlite_where=sa.text('resolved_at IS NULL'), postgresql_where=sa.text('resolved_at IS NULL'))
         batch_op.drop_index('ix_flags_open')
         batch_op.drop_index(batch_op.f('ix_flags_household_id'))
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import enum
 import uuid as uuidlib
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -30,12 +30,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -49,12 +50,12 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 NAMING = {
@@ -68,7 +69,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -84,7 +89,7 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     )
 
 
-class Colour(str, enum.Enum):
+class Colour(enum.StrEnum):
     """Household status colours (design.md section 6)."""
 
     GREEN = "green"  # did not leave / warning lifted
@@ -95,7 +100,7 @@ class Colour(str, enum.Enum):
     GREY = "grey"  # vacant: never called
 
 
-class AttemptState(str, enum.Enum):
+class AttemptState(enum.StrEnum):
     QUEUED = "queued"
     ORIGINATING = "originating"
     RINGING = "ringing"
@@ -128,7 +133,7 @@ FINAL_ATTEMPT_STATES = frozenset(
 )
 
 
-class CampaignState(str, enum.Enum):
+class CampaignState(enum.StrEnum):
     DRAFT = "draft"
     RUNNING = "running"
     PAUSED = "paused"
@@ -136,7 +141,7 @@ class CampaignState(str, enum.Enum):
     COMPLETED = "completed"
 
 
-class TaskState(str, enum.Enum):
+class TaskState(enum.StrEnum):
     PENDING = "pending"  # due at next_attempt_at
     ACTIVE = "active"  # an attempt is in flight (leased by a node)
     DONE = "done"  # reached and the script finished
@@ -144,7 +149,7 @@ class TaskState(str, enum.Enum):
     SKIPPED = "skipped"  # do-not-call, opted out, vacant, cancelled
 
 
-class FlagKind(str, enum.Enum):
+class FlagKind(enum.StrEnum):
     FEVER = "fever"
     SYMPTOMS = "symptoms"
     UNREACHABLE = "unreachable"
@@ -154,7 +159,7 @@ class FlagKind(str, enum.Enum):
     WENT_OUT = "went_out"
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"  # street administrator: sees all committees
     STAFF = "staff"  # committee staff: own committee only
 
@@ -215,9 +220,11 @@ class Household(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
     room: Mapped[str] = mapped_column(String(20))  # "301"
     status: Mapped[Colour] = mapped_column(_enum(Colour, "colour"), default=Colour.BLUE)
+    status_since: Mapped[datetime] = mapped_column(default=utcnow)  # the map shows "since"
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # any open flag
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None]
+    opted_out_by: Mapped[str] = mapped_column(String(80), default="")  # "attempt 12", "staff 3"
     quarantine_start: Mapped[date | None] = mapped_column(Date)
     # latest answers by field name (last_temperature, masks_confirmed, ...) for the map
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -287,8 +294,9 @@ class StatusChange(Base):
         ForeignKey("households.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_status: Mapped[Colour | None] = mapped_column(_enum(Colour, "colour"))
-    to_status: Mapped[Colour] = mapped_column(_enum(Colour, "colour"))
+    # distinct enum names: each names its CHECK constraint, and PostgreSQL wants them unique
+    from_status: Mapped[Colour | None] = mapped_column(_enum(Colour, "from_colour"))
+    to_status: Mapped[Colour] = mapped_column(_enum(Colour, "to_colour"))
     reason: Mapped[str] = mapped_column(Text)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
     staff_user_id: Mapped[int | None] = mapped_column(
@@ -301,7 +309,18 @@ class Flag(Base):
     """An item on the staff worklist: visit, call back, check an unclear answer."""
 
     __tablename__ = "flags"
-    __table_args__ = (Index("ix_flags_open", "resolved_at", "kind"),)
+    __table_args__ = (
+        Index("ix_flags_open", "resolved_at", "kind"),
+        # one open flag per household and kind, even when two dialer nodes raise it at once
+        Index(
+            "uq_flags_open_household_kind",
+            "household_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
         ForeignKey("households.id", ondelete="CASCADE"), index=True
@@ -312,7 +331,9 @@ class Flag(Base):
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
-    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    resolved_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL")
+    )
     resolution: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -332,10 +353,14 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(60), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.STAFF)
-    committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id", ondelete="SET NULL"))
+    committee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("committees.id", ondelete="SET NULL")
+    )
     sip_endpoint: Mapped[str | None] = mapped_column(String(40))  # e.g. "staff1"
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
 
 
 # -- campaigns and calls ---------------------------------------------------------------------
@@ -375,7 +400,9 @@ class Task(Base):
         ForeignKey("households.id", ondelete="CASCADE"), index=True
     )
     occurrence: Mapped[str] = mapped_column(String(32), default="once")  # "2026-11-25T09:00"
-    state: Mapped[TaskState] = mapped_column(_enum(TaskState, "task_state"), default=TaskState.PENDING)
+    state: Mapped[TaskState] = mapped_column(
+        _enum(TaskState, "task_state"), default=TaskState.PENDING
+    )
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[datetime | None]  # a recurring occurrence not reached by then is missed
     attempts_made: Mapped[int] = mapped_column(Integer, default=0)
@@ -398,7 +425,9 @@ class Attempt(Base):
     uuid: Mapped[str] = mapped_column(
         String(36), unique=True, default=lambda: str(uuidlib.uuid4())
     )
-    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="SET NULL"), index=True
+    )
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
     )
@@ -472,8 +501,11 @@ class Answer(Base):
 
 class Recording(Base):
     __tablename__ = "recordings"
+    __table_args__ = (Index("ix_recordings_retention", "deleted_at", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("attempts.id", ondelete="CASCADE"), index=True
+    )
     path: Mapped[str] = mapped_column(String(400))
     bytes: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
