@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     report_host: str = "127.0.0.1"
     report_port: int = Field(8080, ge=1, le=65535)
     report_session_secret: SecretStr | None = None  # default: generated and kept in data_dir
+    report_https_only: bool = False  # behind a TLS proxy: mark the session cookie Secure
+    report_session_max_age_s: int = Field(12 * 3600, ge=300)  # a login lasts one working day
+    report_login_max_failures: int = Field(5, ge=1, le=100)  # per user name and per address
+    report_login_lockout_s: float = Field(300.0, ge=1.0)  # refused this long after that many
+    report_login_failure_delay_s: float = Field(0.5, ge=0.0, le=10.0)  # slows password guessing
 
     @field_validator("pbx_instance")
     @classmethod
