@@ -1,0 +1,84 @@
+"""Signed-cookie sessions, checked against the database on every request.
+
+The cookie (Starlette's SessionMiddleware: signed with the session secret, HttpOnly,
+SameSite=Lax, Secure behind TLS) holds only the user id, a random session id, a fingerprint of
+the password hash and the CSRF token; no health data. Each request reloads the user, so a
+disabled account, a changed role or committee, or a changed password takes effect at once. Logout
+revokes the session id in memory, so a copied cookie is dead too (until a restart; the cookie's
+own lifetime still bounds it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from ivr.config import Settings
+from ivr.db import Database
+from ivr.db.models import StaffUser
+from ivr.web.csrf import new_csrf_token
+from ivr.web.viewer import Viewer
+
+SECRET_FILE = "report_session_secret"  # noqa: S105 - a file name, not a secret
+COOKIE_NAME = "ivr_session"
+
+
+def session_secret(settings: Settings) -> str:
+    """The configured secret, else one generated once and kept (mode 0600) in data_dir."""
+    if settings.report_session_secret is not None:
+        return settings.report_session_secret.get_secret_value()
+    path = Path(settings.data_dir) / SECRET_FILE
+    if path.is_file():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret)
+    return secret
+
+
+class SessionKeeper:
+    """Starts, checks and ends sessions for one app."""
+
+    def __init__(self, db: Database, secret: str, max_age_s: int) -> None:
+        self.db = db
+        self._key = hashlib.sha256(b"ivr-password-fingerprint:" + secret.encode()).digest()
+        self.max_age_s = max_age_s
+        self._revoked: dict[str, float] = {}  # session id → when its cookie expires anyway
+
+    def fingerprint(self, password_hash: str) -> str:
+        # keyed, so the cookie (readable by its holder) says nothing about the hash
+        return hmac.new(self._key, password_hash.encode(), hashlib.sha256).hexdigest()[:24]
+
+    def start(self, session: dict[str, Any], user: StaffUser) -> None:
+        session.clear()
+        session.update(uid=user.id, sid=secrets.token_urlsafe(16),
+                       fp=self.fingerprint(user.password_hash))
+        new_csrf_token(session)
+
+    def end(self, session: dict[str, Any]) -> None:
+        sid = session.get("sid")
+        if sid:
+            now = time.time()
+            self._revoked = {s: t for s, t in self._revoked.items() if t > now}
+            self._revoked[str(sid)] = now + self.max_age_s
+        session.clear()
+
+    def viewer(self, session: dict[str, Any]) -> Viewer | None:
+        """The signed-in user of this session, or None (not signed in, revoked, disabled)."""
+        uid, sid, fp = session.get("uid"), session.get("sid"), session.get("fp")
+        if not isinstance(uid, int) or not sid or not fp or sid in self._revoked:
+            return None
+        with self.db.session() as db_session:
+            user = db_session.get(StaffUser, uid)
+            if user is None or user.disabled:
+                return None
+            if not hmac.compare_digest(self.fingerprint(user.password_hash), str(fp)):
+                return None  # password changed since this login
+            return Viewer(user.id, user.username, user.role, user.committee_id, user.sip_endpoint)
