@@ -129,10 +129,23 @@ class Settings(BaseSettings):
     asr_model: str = "tiny.en"  # tiny.en | base | a folder with a CTranslate2 model
     asr_workers: int = Field(2, ge=1, le=16)
     asr_beam_size: int = Field(5, ge=1, le=10)
+    asr_cpu_threads: int = Field(1, ge=1, le=16)  # per worker; workers x threads <= cores
+    asr_language: str = "en"  # for the multilingual model; tiny.en is English only
+    asr_window_s: float = Field(10.0, ge=5.0, le=30.0)  # shortest audio window the encoder sees
+    asr_no_speech_threshold: float = Field(0.6, ge=0.0, le=1.0)
+    asr_min_speech_ms: int = Field(120, ge=0, le=2000)  # less voiced audio than this: no answer
     tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
     vad_trailing_silence_ms: int = Field(300, ge=100, le=2000)
     vad_no_input_timeout_ms: int = Field(6000, ge=500, le=60000)
     vad_max_utterance_ms: int = Field(12000, ge=1000, le=60000)
+    vad_speech_start_ms: int = Field(60, ge=20, le=500)  # voiced this long before barge-in fires
+    vad_speculative_ms: int = Field(120, ge=40, le=1000)  # silence before recognition starts early
+    vad_silero_threshold: float = Field(0.5, ge=0.05, le=0.95)
+    tts_length_scale: float = Field(1.0, ge=0.5, le=2.0)  # piper speed: above 1 is slower
+    prompt_cache_dir: Path = Path("voice_prompts/cache")  # pre-rendered prompts, 8 kHz WAV
+    temperature_min_c: float = Field(34.0, ge=25.0, le=40.0)  # outside: not understood
+    temperature_max_c: float = Field(42.5, ge=37.0, le=46.0)
+
 
     # report view
     report_host: str = "127.0.0.1"

@@ -1,0 +1,49 @@
+"""Accuracy of the recognizer on the labelled test set (used by tests and ``ivr bench speech``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from asr.recognizer import Recognition, Recognizer
+from asr.testset import Clip
+from ivr.audio import read_wav
+
+KINDS = ("temperature", "yes_no", "intent")
+
+
+def is_correct(clip: Clip, result: Recognition) -> bool:
+    if clip.label is None:  # silence or noise: nothing may come out
+        return result.value is None
+    if clip.expect == "temperature":
+        return result.value is not None and abs(float(result.value) - float(clip.label)) < 0.05
+    return result.value == clip.label
+
+
+@dataclass
+class Evaluation:
+    results: list[tuple[Clip, Recognition]] = field(default_factory=list)
+
+    def accuracy(self) -> dict[str, float]:
+        """Share correct per kind of answer; ``silence`` for the clips that must give nothing."""
+        tally: dict[str, list[bool]] = defaultdict(list)
+        for clip, result in self.results:
+            kind = "silence" if clip.label is None else clip.expect
+            tally[kind].append(is_correct(clip, result))
+        return {kind: round(sum(v) / len(v), 4) for kind, v in sorted(tally.items())}
+
+    def errors(self) -> list[tuple[Clip, Recognition]]:
+        return [(c, r) for c, r in self.results if not is_correct(c, r)]
+
+    def asr_ms(self) -> list[float]:
+        return [r.asr_ms for _, r in self.results]
+
+
+def evaluate(recognizer: Recognizer, clips: Iterable[Clip], folder: Path) -> Evaluation:
+    evaluation = Evaluation()
+    for clip in clips:
+        pcm = read_wav(folder / clip.file)
+        evaluation.results.append((clip, recognizer.recognize_sync(pcm, clip.expect)))  # type: ignore[arg-type]
+    return evaluation

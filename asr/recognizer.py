@@ -1,0 +1,296 @@
+"""Recognition of one answer: Whisper on CPU, biased to what the question expects.
+
+How one answer is recognised:
+1. Silero VAD gates the clip: too little speech → empty result (no "Thank you." invented
+   from line noise), and the audio is trimmed to the speech with a margin.
+2. The encoder runs once, on a window just longer than the answer (at least ``asr_window_s``;
+   Whisper's fixed 30 s window would cost 4-7× more for a two-second answer).
+3. The decoder runs twice on that encoding: once with a prompt in the style of
+   the expected answer, once with none. Each beam search returns its n best hypotheses.
+4. Every hypothesis is parsed for the expected answer; parsed values vote with the
+   hypothesis' probability. The value with most weight wins; its share is the confidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from asr.model import load_model, resolve_model
+from asr.prompts import prompts_for
+from asr.silero import CHUNK_MS, speech_probabilities
+from ivr.audio import SAMPLE_RATE, resample, to_float
+from ivr.understanding import Expect, IntentMatch, Understood, understand
+
+if TYPE_CHECKING:
+    from ivr.config import Settings
+
+WHISPER_RATE = 16000
+SPEECH_MARGIN_S = 0.3  # audio kept around the detected speech
+# Said by Whisper from silence or noise; not an answer to any of our questions on its own.
+NOISE_HALLUCINATIONS = frozenset(
+    {"thank you", "thanks for watching", "you", "bye", "thank you for watching", "so", "okay"}
+)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    text: str
+    log_prob: float  # length-normalised log probability of the beam
+    prompted: bool
+
+
+@dataclass(frozen=True)
+class Recognition:
+    text: str  # the chosen transcript ("" when no speech)
+    expect: str
+    understood: Understood | None  # the parsed answer, None when not understood
+    confidence: float  # in [0, 1]; 0 when nothing was understood
+    hypotheses: tuple[Hypothesis, ...] = ()
+    intent: IntentMatch | None = None  # a repeat/opt-out/... request, whatever was expected
+    speech_ms: float = 0.0  # voiced audio found by the gate
+    no_speech_prob: float = 0.0
+    asr_ms: float = 0.0  # wall time of this recognition, queueing included
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def value(self) -> Any:
+        return None if self.understood is None else self.understood.value
+
+
+@dataclass(frozen=True)
+class RecognizerConfig:
+    beam_size: int = 5
+    window_s: float = 10.0
+    no_speech_threshold: float = 0.6
+    min_speech_ms: int = 120
+    language: str = "en"
+    temperature_min_c: float = 34.0
+    temperature_max_c: float = 42.5
+    vote_temperature: float = 0.5  # softens hypothesis probabilities before they vote
+
+
+class Recognizer:
+    """One Whisper model shared by every call, run by a bounded pool of worker threads."""
+
+    _shared: ClassVar[dict[tuple[Any, ...], Recognizer]] = {}
+    _shared_lock = threading.Lock()
+
+    def __init__(self, model: Any, config: RecognizerConfig, workers: int) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        self.model = model
+        self.config = config
+        self.workers = workers
+        multilingual = model.model.is_multilingual
+        self.tokenizer = Tokenizer(
+            model.hf_tokenizer,
+            multilingual,
+            task="transcribe",
+            language=config.language if multilingual else None,
+        )
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
+        self._suppress = self._suppressed_tokens()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Recognizer:
+        folder = resolve_model(settings.asr_model, settings.cache_dir)
+        model = load_model(folder, settings.asr_workers, settings.asr_cpu_threads)
+        config = RecognizerConfig(
+            beam_size=settings.asr_beam_size,
+            window_s=settings.asr_window_s,
+            no_speech_threshold=settings.asr_no_speech_threshold,
+            min_speech_ms=settings.asr_min_speech_ms,
+            language=settings.asr_language,
+            temperature_min_c=settings.temperature_min_c,
+            temperature_max_c=settings.temperature_max_c,
+        )
+        return cls(model, config, settings.asr_workers)
+
+    @classmethod
+    def shared(cls, settings: Settings) -> Recognizer:
+        """The process' recognizer for these settings: the model loads once."""
+        key = (
+            settings.asr_model, settings.asr_workers, settings.asr_cpu_threads,
+            settings.asr_beam_size, settings.asr_window_s, settings.asr_language,
+            settings.asr_no_speech_threshold, settings.asr_min_speech_ms,
+            settings.temperature_min_c, settings.temperature_max_c,
+        )  # fmt: skip
+        with cls._shared_lock:
+            if key not in cls._shared:
+                cls._shared[key] = cls.from_settings(settings)
+            return cls._shared[key]
+
+    async def recognize(
+        self, pcm: bytes, expect: Expect = "free", options: Sequence[str] = ()
+    ) -> Recognition:
+        """Recognise 8 kHz slin ``pcm`` in the worker pool, without blocking the event loop."""
+        loop = asyncio.get_running_loop()
+        queued = time.perf_counter()
+        result = await loop.run_in_executor(
+            self._executor, self.recognize_sync, pcm, expect, tuple(options)
+        )
+        waited_ms = 1000.0 * (time.perf_counter() - queued)
+        return _with_asr_ms(result, waited_ms)
+
+    def recognize_sync(
+        self, pcm: bytes, expect: Expect = "free", options: Sequence[str] = ()
+    ) -> Recognition:
+        started = time.perf_counter()
+        samples = to_float(pcm)
+        probabilities = speech_probabilities(samples)
+        voiced = probabilities >= 0.5
+        speech_ms = float(voiced.sum() * CHUNK_MS)
+        if speech_ms < self.config.min_speech_ms:
+            return _nothing(expect, speech_ms, started)
+        first, last = np.flatnonzero(voiced)[[0, -1]]
+        chunk = len(samples) / max(len(probabilities), 1)
+        margin = int(SPEECH_MARGIN_S * SAMPLE_RATE)
+        begin = max(0, int(first * chunk) - margin)
+        end = min(len(samples), int((last + 1) * chunk) + margin)
+        audio = resample(samples[begin:end], SAMPLE_RATE, WHISPER_RATE)
+        hypotheses, no_speech_prob = self._decode(audio, prompts_for(expect, options))
+        best_plain = max(
+            (h for h in hypotheses if not h.prompted), key=lambda h: h.log_prob, default=None
+        )
+        if best_plain is None or self._is_noise(best_plain, no_speech_prob):
+            return _nothing(expect, speech_ms, started, hypotheses, no_speech_prob)
+        chosen_text, understood, confidence = self._choose(hypotheses, expect, options)
+        intent = None
+        if expect != "intent":
+            _, intent_match, _ = self._choose(hypotheses, "intent", ())
+            intent = intent_match if isinstance(intent_match, IntentMatch) else None
+        return Recognition(
+            text=chosen_text or best_plain.text,
+            expect=expect,
+            understood=understood,
+            confidence=confidence,
+            hypotheses=tuple(hypotheses),
+            intent=intent,
+            speech_ms=speech_ms,
+            no_speech_prob=no_speech_prob,
+            asr_ms=1000.0 * (time.perf_counter() - started),
+        )
+
+    # -- decoding ------------------------------------------------------------------------------
+
+    def _decode(
+        self, audio: np.ndarray, prompt_texts: Sequence[str]
+    ) -> tuple[list[Hypothesis], float]:
+        import ctranslate2
+
+        window_s = min(30.0, max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0))
+        padded = np.zeros(int(window_s * WHISPER_RATE), dtype=np.float32)
+        padded[: len(audio)] = audio[: len(padded)]
+        features = self.model.feature_extractor(padded)[:, : int(window_s * 100)]
+        features = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None]))
+        encoded = self.model.model.encode(features, to_cpu=True)
+        tok = self.tokenizer
+        plain = [*tok.sot_sequence, tok.no_timestamps]
+        prompts = [plain]
+        for text in prompt_texts:
+            prompts.append([tok.sot_prev, *tok.encode(" " + text)[-200:], *plain])
+        # One generate per prompt: CTranslate2 batches need <|startoftranscript|> aligned.
+        results = [
+            self.model.model.generate(
+                encoded,
+                [tokens],
+                beam_size=self.config.beam_size,
+                num_hypotheses=self.config.beam_size,
+                return_scores=True,
+                return_no_speech_prob=True,
+                max_length=64,  # an answer is a few words; a runaway repetition is cut short
+                suppress_blank=True,
+                suppress_tokens=self._suppress,
+            )[0]
+            for tokens in prompts
+        ]
+        hypotheses = []
+        for index, result in enumerate(results):
+            for ids, score in zip(result.sequences_ids, result.scores, strict=True):
+                text = tok.decode(ids).strip()
+                if text:
+                    hypotheses.append(Hypothesis(text, float(score), prompted=index > 0))
+        return hypotheses, float(results[0].no_speech_prob)
+
+    def _suppressed_tokens(self) -> list[int]:
+        from faster_whisper.tokenizer import Tokenizer
+
+        tok: Tokenizer = self.tokenizer
+        return sorted({-1, *tok.non_speech_tokens, tok.transcribe, tok.translate, tok.sot,
+                       tok.sot_prev, tok.sot_lm})  # fmt: skip
+
+    def _is_noise(self, best: Hypothesis, no_speech_prob: float) -> bool:
+        if no_speech_prob > self.config.no_speech_threshold and best.log_prob < -0.7:
+            return True
+        normalised = best.text.lower().strip(" .!?,")
+        return normalised in NOISE_HALLUCINATIONS and best.log_prob < -0.5
+
+    # -- choosing --------------------------------------------------------------------------------
+
+    def _choose(
+        self, hypotheses: list[Hypothesis], expect: Expect, options: Sequence[str]
+    ) -> tuple[str, Understood | None, float]:
+        """The transcript and value with most probability among hypotheses that parse."""
+        if not hypotheses:
+            return "", None, 0.0
+        top = max(h.log_prob for h in hypotheses)
+        weights = [math.exp((h.log_prob - top) / self.config.vote_temperature) for h in hypotheses]
+        total = sum(weights)
+        votes: dict[Any, float] = {}
+        example: dict[Any, tuple[float, str, Understood]] = {}
+        for hypothesis, weight in zip(hypotheses, weights, strict=True):
+            parsed = understand(
+                expect,
+                hypothesis.text,
+                options=options,
+                language=self.config.language,
+                min_c=self.config.temperature_min_c,
+                max_c=self.config.temperature_max_c,
+            )
+            if parsed is None:
+                continue
+            vote = weight * parsed.confidence
+            votes[parsed.value] = votes.get(parsed.value, 0.0) + vote
+            if parsed.value not in example or vote > example[parsed.value][0]:
+                example[parsed.value] = (vote, hypothesis.text, parsed)
+        if not votes:
+            return "", None, 0.0
+        value = max(votes, key=lambda v: votes[v])
+        _, text, parsed = example[value]
+        share = votes[value] / total
+        confidence = round(min(1.0, parsed.confidence * (0.5 + 0.5 * share)), 3)
+        return text, parsed, confidence
+
+
+def _nothing(
+    expect: str,
+    speech_ms: float,
+    started: float,
+    hypotheses: Sequence[Hypothesis] = (),
+    no_speech_prob: float = 1.0,
+) -> Recognition:
+    return Recognition(
+        text="",
+        expect=expect,
+        understood=None,
+        confidence=0.0,
+        hypotheses=tuple(hypotheses),
+        speech_ms=speech_ms,
+        no_speech_prob=no_speech_prob,
+        asr_ms=1000.0 * (time.perf_counter() - started),
+    )
+
+
+def _with_asr_ms(result: Recognition, asr_ms: float) -> Recognition:
+    from dataclasses import replace
+
+    return replace(result, asr_ms=asr_ms)
