@@ -76,7 +76,9 @@ def read_wav(path: str | Path) -> bytes:
     """Any mono/stereo 16-bit WAV → 8 kHz slin (mixed down, resampled)."""
     with wave.open(str(path), "rb") as wav:
         if wav.getsampwidth() != SAMPLE_WIDTH:
-            raise ValueError(f"{path}: only 16-bit WAV is supported, got {8 * wav.getsampwidth()}-bit")
+            raise ValueError(
+                f"{path}: only 16-bit WAV is supported, got {8 * wav.getsampwidth()}-bit"
+            )
         rate, channels = wav.getframerate(), wav.getnchannels()
         data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
     if channels > 1:

@@ -57,7 +57,10 @@ def national_form(number: str, default_country: str = "CN") -> str:
     """
     if not number.startswith("+"):
         return number
-    parsed = phonenumbers.parse(number, None)
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException as exc:
+        raise DialStringError(f"not a valid number: {mask(number)!r}") from exc
     if phonenumbers.region_code_for_number(parsed) != default_country.upper():
         return number
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)

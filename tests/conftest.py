@@ -10,7 +10,7 @@ import pytest
 from ivr.config import Settings, load_settings
 from ivr.db import Database
 
-pytest_plugins = ["tests.pg"]
+pytest_plugins = ["tests.pg", "tests.pbx_fixture"]
 
 
 @pytest.fixture

@@ -1,0 +1,80 @@
+"""Originate to every persona through the real embedded Asterisk; outcome and hangup cause."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select
+
+from ivr.calls.engine import CallEngine
+from ivr.calls.oneshot import PlayAndRecord
+from ivr.db.models import Attempt, AttemptState
+from ivr.residents.persona import Persona
+
+pytestmark = [pytest.mark.pbx]
+SILENCE_1S = bytes(16000)
+
+
+@pytest.mark.parametrize(
+    ("persona", "amd", "state", "cause"),
+    [
+        (Persona(kind="busy"), False, AttemptState.BUSY, 17),
+        (Persona(kind="congestion"), False, AttemptState.CONGESTION, 34),
+        (Persona(kind="noanswer"), False, AttemptState.NO_ANSWER, 19),
+        (Persona(kind="unallocated"), False, AttemptState.FAILED, 1),
+        (Persona(kind="talk", reply="Hello, I am here."), False, AttemptState.COMPLETED, 16),
+        (Persona(kind="voicemail"), True, AttemptState.MACHINE, 16),
+        (Persona(kind="talk", hangup_after_s=2.0), False, AttemptState.HUNG_UP_EARLY, 16),
+        (Persona(kind="silent"), False, AttemptState.COMPLETED, 16),
+    ],
+    ids=["busy", "congestion", "noanswer", "unallocated", "talk", "voicemail", "hangup", "silent"],
+)
+async def test_persona_outcome(
+    engine: CallEngine, resident, call_db, persona, amd, state, cause
+) -> None:  # type: ignore[no-untyped-def]
+    number = await resident(persona)
+    # the hang-up persona leaves mid-way through a long prompt; the others hear one second
+    prompt = bytes(16000 * 8) if persona.hangup_after_s else SILENCE_1S
+    conversation = PlayAndRecord(prompt, None, listen_s=2.0)
+    call = await engine.place(number, conversation=conversation, amd=amd, ring_timeout_s=3)
+    final = await asyncio.wait_for(asyncio.shield(call.ended), 40)
+    assert final is state, call.reason
+    assert call.hangup_cause == cause
+    await engine.writer.flush()
+    with call_db.session() as session:
+        row = session.scalars(select(Attempt).where(Attempt.uuid == call.uuid)).one()
+        assert row.state is state
+        assert row.hangup_cause == cause
+        assert row.hangup_cause_text
+        assert row.reason == call.reason
+        assert row.queued_at <= row.originated_at <= row.ended_at
+        if state in (AttemptState.COMPLETED, AttemptState.MACHINE, AttemptState.HUNG_UP_EARLY):
+            assert row.answered_at is not None and row.duration_s > 0
+        else:
+            assert row.answered_at is None
+        if state is AttemptState.NO_ANSWER:
+            assert row.ringing_at is not None
+        if amd:
+            assert row.amd_status == "MACHINE"
+
+
+async def test_attempt_is_committed_before_originate(engine: CallEngine, resident, call_db) -> None:  # type: ignore[no-untyped-def]
+    """Crash safety starts here: the row exists before Asterisk hears of the call."""
+    number = await resident(Persona(kind="noanswer"))
+    sent: list[str] = []
+    original = engine.ami.originate
+
+    async def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with call_db.session() as session:
+            sent.append(
+                session.scalars(select(Attempt.state).where(Attempt.number == number)).one()
+            )
+        return await original(*args, **kwargs)
+
+    engine.ami.originate = spy  # type: ignore[method-assign]
+    call = await engine.place(
+        number, conversation=PlayAndRecord(SILENCE_1S, None, 1), ring_timeout_s=1
+    )
+    await asyncio.wait_for(asyncio.shield(call.ended), 20)
+    assert sent == [AttemptState.QUEUED]
