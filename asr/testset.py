@@ -30,7 +30,7 @@ from ivr.audio import SAMPLE_RATE, from_float, resample, write_wav
 from ivr.errors import SpeechError
 from ivr.speech.voices import EspeakVoice, PiperSettings, PiperVoice, Voice, bundled_piper_model
 
-VERSION = "ts3"
+VERSION = "ts4"
 Split = Literal["dev", "heldout"]
 
 # -- voices ----------------------------------------------------------------------------------
@@ -266,8 +266,10 @@ def _voice(spec: str) -> Voice:
 
 def _speak(spec: str, text: str) -> np.ndarray:
     voice = _voice(spec)
-    audio = np.concatenate(list(voice.chunks(text)))
-    return resample(audio, voice.sample_rate, SAMPLE_RATE)
+    audio = resample(np.concatenate(list(voice.chunks(text))), voice.sample_rate, SAMPLE_RATE)
+    # Trim the synthesizer's own leading and trailing silence: onset_ms must be the true onset.
+    loud = np.flatnonzero(np.abs(audio) > 0.02 * (np.max(np.abs(audio)) or 1.0))
+    return audio[loud[0] : loud[-1] + 1] if loud.size else audio
 
 
 def _render(clip: Clip, folder: Path, seed: int, babble: list[np.ndarray]) -> int:

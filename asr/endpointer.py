@@ -1,0 +1,227 @@
+"""Streaming endpointing for one call: 20 ms frames in, speech events out.
+
+Cheap on every frame, careful where it matters:
+- every frame: energy against a tracked noise floor, and webrtcvad (≈1.5 µs): in silence,
+  that is all that runs;
+- Silero (≈90 µs per 32 ms chunk) runs only while something may be speech: from the moment
+  webrtcvad and energy agree until the end of the utterance. It decides the start (a click or
+  a bump on the line does not reach Silero's threshold for long enough) and the end.
+
+Events, in order: ``SpeechStarted`` (barge-in), ``Pause`` (the speaker went quiet: recognition
+may start speculatively), ``SpeechResumed`` (the pause was not the end), ``Utterance`` (end of
+the answer, with its audio) or ``NoInput`` (nothing said in time).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from asr.silero import CHUNK_8K, SileroStream
+from ivr.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from ivr.config import Settings
+
+PRE_ROLL_MS = 200  # audio kept from before the start was confirmed, so no first syllable is cut
+NOISE_FLOOR_DB = -70.0
+ABOVE_FLOOR_DB = 9.0  # energy this far above the noise floor may be speech
+
+
+@dataclass(frozen=True)
+class EndpointerConfig:
+    trailing_silence_ms: int = 300
+    no_input_timeout_ms: int = 6000
+    max_utterance_ms: int = 12000
+    speech_start_ms: int = 40
+    speculative_ms: int = 120
+    silero_threshold: float = 0.5
+    webrtc_mode: int = 2
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EndpointerConfig:
+        return cls(
+            trailing_silence_ms=settings.vad_trailing_silence_ms,
+            no_input_timeout_ms=settings.vad_no_input_timeout_ms,
+            max_utterance_ms=settings.vad_max_utterance_ms,
+            speech_start_ms=settings.vad_speech_start_ms,
+            speculative_ms=min(settings.vad_speculative_ms, settings.vad_trailing_silence_ms),
+            silero_threshold=settings.vad_silero_threshold,
+        )
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    at_ms: int  # stream time of the speech onset (estimated), ms since the endpointer started
+    detected_ms: int  # stream time when it was confirmed
+
+
+@dataclass(frozen=True)
+class Pause:
+    at_ms: int  # when the silence began
+    audio: bytes  # the utterance so far: recognise it now, use it if speech does not resume
+
+
+@dataclass(frozen=True)
+class SpeechResumed:
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class Utterance:
+    audio: bytes  # 8 kHz slin, from just before the onset to the end of speech
+    speech_start_ms: int
+    speech_end_ms: int  # stream time the speech ended (the silence began)
+    detected_ms: int  # stream time the end was declared (after the trailing silence)
+    reason: str  # "silence" | "max_length"
+    same_as_pause: bool  # audio is what the last Pause carried: a speculative result is valid
+
+
+@dataclass(frozen=True)
+class NoInput:
+    at_ms: int
+
+
+EndpointEvent = SpeechStarted | Pause | SpeechResumed | Utterance | NoInput
+
+
+class Endpointer:
+    """One call's endpointing. ``push`` each 20 ms frame; it returns the events it caused."""
+
+    def __init__(self, config: EndpointerConfig | None = None) -> None:
+        import webrtcvad
+
+        self.config = config or EndpointerConfig()
+        self._vad = webrtcvad.Vad(self.config.webrtc_mode)
+        self._silero = SileroStream()
+        self.reset()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Endpointer:
+        return cls(EndpointerConfig.from_settings(settings))
+
+    def reset(self) -> None:
+        """Listen for a new answer (the stream clock keeps running from zero again)."""
+        self.now_ms = 0
+        self.state = "waiting"  # waiting → candidate → speaking → (pausing ↔ speaking) → done
+        self._floor_db = NOISE_FLOOR_DB
+        self._pre_roll: deque[bytes] = deque(maxlen=PRE_ROLL_MS // FRAME_MS)
+        self._audio: list[bytes] = []
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._voiced_ms = 0
+        self._candidate_ms = 0
+        self._start_ms = 0
+        self._silence_ms = 0
+        self._pause_audio: bytes | None = None
+        self._last_probability = 0.0
+        self._silero.reset()
+        self.silero_chunks = 0  # how many times Silero ran (cost accounting)
+
+    # -- the frame path ---------------------------------------------------------------------------
+
+    def push(self, frame: bytes) -> list[EndpointEvent]:
+        if len(frame) != FRAME_BYTES:
+            raise ValueError(f"a frame is {FRAME_BYTES} bytes of 8 kHz slin, got {len(frame)}")
+        self.now_ms += FRAME_MS
+        if self.state == "done":
+            return []
+        samples = np.frombuffer(frame, dtype="<i2")
+        energy = float(np.dot(samples, samples.astype(np.float32))) / len(samples)
+        level_db = 10.0 * math.log10(energy / 1073741824.0) if energy > 0 else -120.0
+        if self.state == "waiting":
+            return self._waiting(frame, samples, level_db)
+        return self._listening(frame, samples)
+
+    def _waiting(self, frame: bytes, samples: np.ndarray, level_db: float) -> list[EndpointEvent]:
+        maybe_speech = level_db > self._floor_db + ABOVE_FLOOR_DB and self._vad.is_speech(
+            frame, SAMPLE_RATE
+        )
+        self._pre_roll.append(frame)
+        if not maybe_speech:
+            # the floor follows quiet frames quickly and loud ones slowly (speech is not noise)
+            rate = 0.05 if level_db < self._floor_db else 0.01
+            self._floor_db += rate * (level_db - self._floor_db)
+            if self.now_ms >= self.config.no_input_timeout_ms:
+                self.state = "done"
+                return [NoInput(self.now_ms)]
+            return []
+        # Something loud and voiced: let Silero judge, primed with the pre-roll.
+        self.state = "candidate"
+        self._candidate_ms = self.now_ms - FRAME_MS
+        self._audio = list(self._pre_roll)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._silero.reset()
+        self._voiced_ms = 0
+        return self._feed_silero(b"".join(self._pre_roll))
+
+    def _listening(self, frame: bytes, samples: np.ndarray) -> list[EndpointEvent]:
+        self._audio.append(frame)
+        return self._feed_silero(frame)
+
+    def _feed_silero(self, pcm: bytes) -> list[EndpointEvent]:
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        self._pending = np.concatenate((self._pending, samples))
+        events: list[EndpointEvent] = []
+        while len(self._pending) >= CHUNK_8K:
+            chunk, self._pending = self._pending[:CHUNK_8K], self._pending[CHUNK_8K:]
+            self._last_probability = self._silero.chunk(chunk)
+            self.silero_chunks += 1
+        # Each 20 ms frame is judged by the latest Silero verdict (chunks are 32 ms).
+        events.extend(self._advance(self._last_probability))
+        return events
+
+    def _advance(self, probability: float) -> list[EndpointEvent]:
+        config = self.config
+        speech = probability >= config.silero_threshold
+        silence = probability < config.silero_threshold - 0.15  # hysteresis
+        if self.state == "candidate":
+            self._voiced_ms = self._voiced_ms + FRAME_MS if speech else 0
+            if self._voiced_ms >= config.speech_start_ms:
+                self.state = "speaking"
+                self._start_ms = self.now_ms - self._voiced_ms
+                self._silence_ms = 0
+                return [SpeechStarted(self._start_ms, self.now_ms)]
+            if silence and self.now_ms - self._candidate_ms > 200:
+                self._back_to_waiting()  # a click, a bump: not speech
+            return []
+        events: list[EndpointEvent] = []
+        if silence:
+            self._silence_ms += FRAME_MS
+        elif speech:
+            if self.state == "pausing":
+                events.append(SpeechResumed(self.now_ms))
+                self.state = "speaking"
+                self._pause_audio = None
+            self._silence_ms = 0
+        speech_end_ms = self.now_ms - self._silence_ms
+        if self.state == "speaking" and self._silence_ms >= config.speculative_ms:
+            self.state = "pausing"
+            self._pause_audio = self._utterance_audio()
+            events.append(Pause(speech_end_ms, self._pause_audio))
+        if self.state == "pausing" and self._silence_ms >= config.trailing_silence_ms:
+            events.append(self._finish(speech_end_ms, "silence"))
+        elif self.now_ms - self._start_ms >= config.max_utterance_ms:
+            events.append(self._finish(speech_end_ms, "max_length"))
+        return events
+
+    def _utterance_audio(self) -> bytes:
+        # Keep the silence that followed the speech short: it is no use to the recogniser.
+        keep = len(self._audio) - max(0, self._silence_ms - 100) // FRAME_MS
+        return b"".join(self._audio[:keep])
+
+    def _finish(self, speech_end_ms: int, reason: str) -> Utterance:
+        self.state = "done"
+        # Ended in the silence that followed the last Pause: nothing was said since, so the
+        # utterance is exactly the audio that Pause carried and its speculative result holds.
+        same = reason == "silence" and self._pause_audio is not None
+        audio = self._pause_audio if same and self._pause_audio else self._utterance_audio()
+        return Utterance(audio, self._start_ms, speech_end_ms, self.now_ms, reason, same)
+
+    def _back_to_waiting(self) -> None:
+        self.state = "waiting"
+        self._audio = []
+        self._voiced_ms = 0

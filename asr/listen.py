@@ -1,0 +1,138 @@
+"""Listen for one answer on a call: endpointing and recognition together, latency-aware.
+
+Recognition starts speculatively at the first ``Pause`` (the speaker went quiet for
+``vad_speculative_ms``) on the audio so far; if the pause turns out to be the end of the
+answer, that result is used and the trailing silence has hidden most of the recognition time.
+If the speaker goes on, the speculative result is dropped and the whole utterance is
+recognised when it ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from asr.endpointer import (
+    Endpointer,
+    EndpointEvent,
+    NoInput,
+    Pause,
+    SpeechResumed,
+    SpeechStarted,
+    Utterance,
+)
+from asr.recognizer import Hypothesis, Recognition, Recognizer
+from ivr.understanding import Expect
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: str  # "answer" | "no_input" | "max_length" | "hangup"
+    recognition: Recognition | None
+    speech_start_ms: int | None  # stream times, ms since listening began
+    speech_end_ms: int | None
+    speech_end_at: float | None  # time.monotonic() when the speech ended
+    result_at: float | None  # time.monotonic() when the recognition was ready
+    asr_ms: float  # recognition time that was not hidden by the trailing silence
+    speculative: bool  # the result came from the speculative recognition
+    audio: bytes = b""
+
+    @property
+    def text(self) -> str:
+        return self.recognition.text if self.recognition else ""
+
+    @property
+    def value(self) -> object:
+        return self.recognition.value if self.recognition else None
+
+    @property
+    def confidence(self) -> float:
+        return self.recognition.confidence if self.recognition else 0.0
+
+    @property
+    def hypotheses(self) -> tuple[Hypothesis, ...]:
+        return self.recognition.hypotheses if self.recognition else ()
+
+    @property
+    def latency_ms(self) -> float | None:
+        """From the end of speech to the result: trailing silence plus unhidden recognition."""
+        if self.speech_end_at is None or self.result_at is None:
+            return None
+        return 1000.0 * (self.result_at - self.speech_end_at)
+
+
+async def listen(
+    frames: AsyncIterator[bytes],
+    recognizer: Recognizer,
+    endpointer: Endpointer,
+    expect: Expect = "free",
+    *,
+    options: Sequence[str] = (),
+    on_event: Callable[[EndpointEvent], None] | None = None,
+) -> Answer:
+    """Feed the call's 20 ms frames to ``endpointer`` until an answer ends; recognise it.
+
+    ``on_event`` sees every endpointing event as it happens: stop the prompt on
+    ``SpeechStarted`` for barge-in. The endpointer is reset first.
+    """
+    endpointer.reset()
+    speculative: asyncio.Task[Recognition] | None = None
+    start_ms: int | None = None
+    try:
+        async for frame in frames:
+            for event in endpointer.push(frame):
+                if on_event is not None:
+                    on_event(event)
+                if isinstance(event, SpeechStarted):
+                    start_ms = event.at_ms
+                elif isinstance(event, Pause):
+                    speculative = asyncio.create_task(
+                        recognizer.recognize(event.audio, expect, options)
+                    )
+                elif isinstance(event, SpeechResumed) and speculative is not None:
+                    speculative.cancel()  # the worker finishes its decode; the result is dropped
+                    speculative = None
+                elif isinstance(event, NoInput):
+                    return Answer("no_input", None, None, None, None, None, 0.0, False)
+                elif isinstance(event, Utterance):
+                    return await _recognised(event, speculative, recognizer, expect, options)
+        return Answer("hangup", None, start_ms, None, None, None, 0.0, False)
+    finally:
+        if speculative is not None and not speculative.done():
+            speculative.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await speculative
+
+
+async def _recognised(
+    utterance: Utterance,
+    speculative: asyncio.Task[Recognition] | None,
+    recognizer: Recognizer,
+    expect: Expect,
+    options: Sequence[str],
+) -> Answer:
+    now = time.monotonic()
+    # The speech ended (detected_ms - speech_end_ms) of stream time ago.
+    speech_end_at = now - (utterance.detected_ms - utterance.speech_end_ms) / 1000.0
+    used_speculative = utterance.same_as_pause and speculative is not None
+    waited = time.perf_counter()
+    if used_speculative and speculative is not None:
+        recognition = await speculative
+    else:
+        recognition = await recognizer.recognize(utterance.audio, expect, options)
+    unhidden_ms = 1000.0 * (time.perf_counter() - waited)
+    outcome = "answer" if utterance.reason == "silence" else "max_length"
+    return Answer(
+        outcome,
+        recognition,
+        utterance.speech_start_ms,
+        utterance.speech_end_ms,
+        speech_end_at,
+        time.monotonic(),
+        unhidden_ms,
+        used_speculative,
+        utterance.audio,
+    )

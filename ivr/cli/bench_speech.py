@@ -1,0 +1,106 @@
+"""`ivr bench speech --json`: recognition speed and accuracy, synthesis speed, endpointer cost.
+
+Accuracy is measured on the held-out split of the generated test set (voices and phrasings
+never used for tuning); see asr/testset.py.
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from typing import Annotated
+
+import typer
+
+from ivr.cli._common import console, emit_json, state
+from ivr.cli.bench import bench_app
+
+TTS_TEXTS = (
+    "Hello, this is your neighbourhood committee calling for the daily health check.",
+    "What is your temperature today?",
+    "Did you go out today?",
+    "Do you have a cough or a fever?",
+    "Your mask reservation is ready for pick-up tomorrow morning. Please confirm.",
+)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _endpointer_us_per_frame(clips: list, folder) -> dict[str, float]:
+    from asr.endpointer import Endpointer
+    from ivr.audio import SILENCE_FRAME, frames, read_wav
+
+    endpointer = Endpointer()
+    spent, count = 0.0, 0
+    for clip in clips:
+        endpointer.reset()
+        pieces = frames(read_wav(folder / clip.file))
+        started = time.perf_counter()
+        for frame in pieces:
+            endpointer.push(frame)
+        spent += time.perf_counter() - started
+        count += len(pieces)
+    endpointer.reset()
+    started = time.perf_counter()
+    for n in range(5000):  # a quiet line: what most frames of a call are
+        if n % 200 == 0:
+            endpointer.reset()  # before the no-input timeout stops it listening
+        endpointer.push(SILENCE_FRAME)
+    quiet = (time.perf_counter() - started) / 5000
+    return {"endpointer_us_per_frame": round(1e6 * spent / count, 1),
+            "endpointer_us_per_quiet_frame": round(1e6 * quiet, 1)}  # fmt: skip
+
+
+@bench_app.command("speech")
+def bench_speech(
+    ctx: typer.Context,
+    per_kind: Annotated[int, typer.Option(help="Clips per kind of answer in each split.")] = 60,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Recognition latency and accuracy (held-out split), synthesis RTF, memory."""
+    from asr.evaluate import evaluate
+    from asr.recognizer import Recognizer
+    from asr.testset import build, load
+    from ivr.audio import duration_s, read_wav
+    from ivr.speech import shared_synthesizer
+
+    settings = state(ctx).settings
+    manifest = build(settings.cache_dir, per_kind=per_kind)
+    clips = load(manifest, "heldout")
+    recognizer = Recognizer.shared(settings)
+    recognizer.recognize_sync(read_wav(manifest.parent / clips[0].file), "temperature")  # warm-up
+    evaluation = evaluate(recognizer, clips, manifest.parent)
+    asr_ms = evaluation.asr_ms()
+    speech_s = sum(duration_s(read_wav(manifest.parent / c.file)) for c in clips)
+
+    synthesizer = shared_synthesizer(settings.tts_voice, settings.tts_length_scale)
+    synthesizer.synthesize("Warm up.")
+    syntheses = [synthesizer.synthesize(text) for text in TTS_TEXTS]
+    tts_seconds = sum(len(s.pcm) / 16000 for s in syntheses)
+    accuracy = evaluation.accuracy()
+    figures = {
+        "asr_ms_p50": round(statistics.median(asr_ms), 1),
+        "asr_ms_p95": round(_percentile(asr_ms, 0.95), 1),
+        "asr_rtf": round(sum(asr_ms) / 1000.0 / speech_s, 4),
+        "tts_rtf": round(sum(s.total_ms for s in syntheses) / 1000.0 / tts_seconds, 4),
+        "tts_first_audio_ms": round(statistics.median(s.first_audio_ms for s in syntheses), 1),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "accuracy": {k: accuracy.get(k) for k in ("temperature", "yes_no", "intent")},
+        "silence_rejected": accuracy.get("silence"),
+        "clips": len(clips),
+        "asr_model": settings.asr_model,
+        **_endpointer_us_per_frame(clips[:60], manifest.parent),
+    }
+    if as_json:
+        emit_json(figures)
+    else:
+        for key, value in figures.items():
+            console.print(f"{key}: {value}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    pass  # the command joins `ivr bench` through bench_app
