@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     temperature_max_c: float = Field(42.5, ge=37.0, le=46.0)
 
 
+    # household database: where rows without a street or committee column go; staff accounts
+    households_default_street: str = Field("Default Street", min_length=1, max_length=120)
+    households_default_committee: str = Field("Default Committee", min_length=1, max_length=120)
+    staff_password_min_length: int = Field(8, ge=6, le=128)
+
     # report view
     report_host: str = "127.0.0.1"
     report_port: int = Field(8080, ge=1, le=65535)

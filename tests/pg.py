@@ -89,8 +89,19 @@ def postgres_url() -> Iterator[str]:
         shutil.chown(sockets, "postgres")
     port = _free_port()
     _run(
-        [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-         "-E", "UTF8", "--no-sync", "--locale=C.UTF-8"],
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--locale=C.UTF-8",
+        ],
         "initdb",
     )
     options = (
@@ -98,8 +109,19 @@ def postgres_url() -> Iterator[str]:
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     )
     _run(
-        [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-o", options,
-         "-w", "-t", str(START_TIMEOUT_S), "start"],
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            str(START_TIMEOUT_S),
+            "start",
+        ],
         "pg_ctl start",
     )
     try:
@@ -107,7 +129,9 @@ def postgres_url() -> Iterator[str]:
     finally:
         subprocess.run(
             _as_cluster_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True, timeout=START_TIMEOUT_S, check=False,
+            capture_output=True,
+            timeout=START_TIMEOUT_S,
+            check=False,
         )
         shutil.rmtree(root, ignore_errors=True)
 

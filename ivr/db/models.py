@@ -335,6 +335,7 @@ class Flag(Base):
         ForeignKey("staff_users.id", ondelete="SET NULL")
     )
     resolution: Mapped[str] = mapped_column(Text, default="")
+    household: Mapped[Household] = relationship()
 
 
 class DoNotCall(Base):
