@@ -28,14 +28,20 @@ def _by_position(said: str, count: int) -> int | None:
     return None
 
 
+def _similarity(said: str, option: str) -> float:
+    # a distinctive word of the option said on its own ("tuesday") names it
+    words = set(said.split())
+    named = any(len(w) >= 4 and w in words for w in normalize(option).split())
+    return max(fuzz.token_set_ratio(said, normalize(option)), 90.0 if named else 0.0)
+
+
 def parse_choice(text: str, options: Sequence[str]) -> ChoiceMatch | None:
     """The option ``text`` names, or None when it names none or two equally."""
     said = normalize(text)
     if not said or not options:
         return None
     scored = sorted(
-        ((fuzz.token_set_ratio(said, normalize(option)), i) for i, option in enumerate(options)),
-        reverse=True,
+        ((_similarity(said, option), i) for i, option in enumerate(options)), reverse=True
     )
     best, index = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else 0.0

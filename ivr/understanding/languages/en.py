@@ -1,4 +1,4 @@
-"""English spoken numbers → digits: "thirty six point five" → "36.5", "ninety eight six" → "98 6".
+"""English spoken numbers → digits: "thirty six point five" → "36.5", "ninety eight six" → "98 6"
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
-DECIMAL_MARKERS = frozenset({"point", "dot", "decimal"})
+DECIMAL_MARKERS = frozenset({"point", "points", "dot", "decimal"})
 # After a decimal marker a short word can only be a digit; recognisers write these homophones.
 DECIMAL_HOMOPHONES = {"oh": 0, "o": 0, "to": 2, "too": 2, "for": 4, "ate": 8, "won": 1}
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z']+")
@@ -70,6 +70,11 @@ def _number(tokens: list[str], i: int) -> tuple[str, int] | None:
     token = tokens[i]
     if token[0].isdigit():
         whole, j = token, i + 1
+        # "100 and 2": a recogniser's digits for "one hundred and two"
+        if token in ("100", "200") and tokens[j : j + 1] == ["and"] and j + 1 < len(tokens):
+            rest = tokens[j + 1]
+            if rest.isdigit() and int(rest) < 100:
+                whole, j = str(int(token) + int(rest)), j + 2
     else:
         parsed = _integer(tokens, i)
         if parsed is None:

@@ -1,0 +1,34 @@
+"""Speech fixtures: one recognizer per test session, the generated test set, a piper voice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from asr.recognizer import Recognizer
+from asr.testset import build
+from ivr.config import Settings, load_settings
+from ivr.speech import Synthesizer, shared_synthesizer
+
+CI_PER_KIND = 24  # clips per kind of answer and split: enough for a floor, quick to run
+
+
+@pytest.fixture(scope="session")
+def speech_settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def recognizer(speech_settings: Settings) -> Recognizer:
+    return Recognizer.shared(speech_settings)
+
+
+@pytest.fixture(scope="session")
+def testset_manifest(speech_settings: Settings) -> Path:
+    return build(speech_settings.cache_dir, per_kind=CI_PER_KIND)
+
+
+@pytest.fixture(scope="session")
+def bot_voice() -> Synthesizer:
+    return shared_synthesizer("en_US-joe-medium")

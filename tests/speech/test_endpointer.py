@@ -1,0 +1,83 @@
+"""Endpointing on real synthesized speech: barge-in onset, end of utterance, no input, clicks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asr.endpointer import (
+    Endpointer,
+    EndpointerConfig,
+    NoInput,
+    Pause,
+    SpeechStarted,
+    Utterance,
+)
+from asr.testset import load
+from ivr.audio import FRAME_MS, SILENCE_FRAME, frames, from_float, read_wav
+from ivr.speech import Synthesizer
+
+
+def run(endpointer: Endpointer, pcm: bytes) -> list:
+    endpointer.reset()
+    return [event for frame in frames(pcm) for event in endpointer.push(frame)]
+
+
+def test_speech_start_and_end_on_clean_speech(bot_voice: Synthesizer) -> None:
+    speech = bot_voice.synthesize("thirty six point five").pcm
+    onset_ms = 600
+    pcm = bytes(16 * onset_ms) + speech + bytes(16 * 1000)
+    events = run(Endpointer(), pcm)
+    kinds = [type(e) for e in events]
+    assert kinds[0] is SpeechStarted and Pause in kinds and kinds[-1] is Utterance
+    started: SpeechStarted = events[0]
+    # piper pads its speech with ~80 ms of quiet: measure from the first loud sample
+    samples = np.frombuffer(speech, dtype="<i2")
+    true_onset = onset_ms + int(np.flatnonzero(np.abs(samples) > 1000)[0] / 8)
+    assert 0 <= started.detected_ms - true_onset <= 160
+    utterance: Utterance = events[-1]
+    assert utterance.reason == "silence" and utterance.same_as_pause
+    assert utterance.detected_ms - utterance.speech_end_ms == pytest.approx(300, abs=FRAME_MS * 2)
+    assert len(utterance.audio) >= len(speech) * 0.8
+
+
+def test_no_input_after_the_timeout() -> None:
+    endpointer = Endpointer(EndpointerConfig(no_input_timeout_ms=1000))
+    events = run(endpointer, SILENCE_FRAME * 60)
+    assert [type(e) for e in events] == [NoInput] and events[0].at_ms == 1000
+
+
+def test_clicks_and_bumps_are_not_speech() -> None:
+    rng = np.random.default_rng(1)
+    line = 0.001 * rng.standard_normal(8000 * 3)
+    for start in (4000, 12000, 20000):  # three 10 ms clicks
+        line[start : start + 80] += 0.8 * rng.standard_normal(80)
+    events = run(Endpointer(), from_float(line))
+    assert not any(isinstance(e, SpeechStarted) for e in events)
+
+
+def test_max_utterance_length_ends_a_monologue(bot_voice: Synthesizer) -> None:
+    speech = bot_voice.synthesize(
+        "I went to the market and then to the pharmacy and then I visited my sister for lunch"
+    ).pcm
+    events = run(Endpointer(EndpointerConfig(max_utterance_ms=1500)), bytes(8000) + speech)
+    ends = [e for e in events if isinstance(e, Utterance)]
+    assert len(ends) == 1 and ends[0].reason == "max_length"
+
+
+def test_onsets_on_telephone_voices(testset_manifest: Path) -> None:
+    """Barge-in fires on nearly every held-out answer, mostly within ~100 ms of the onset."""
+    endpointer = Endpointer()
+    delays, missed = [], 0
+    clips = [c for c in load(testset_manifest, "heldout") if c.label is not None]
+    for clip in clips:
+        events = run(endpointer, read_wav(testset_manifest.parent / clip.file))
+        starts = [e for e in events if isinstance(e, SpeechStarted)]
+        if not starts:
+            missed += 1
+            continue
+        delays.append(starts[0].detected_ms - clip.onset_ms)
+    assert missed <= len(clips) * 0.03
+    assert np.median(delays) <= 120

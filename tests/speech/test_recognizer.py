@@ -1,0 +1,69 @@
+"""Recognition on telephone-band audio from voices never used for tuning (held-out split).
+
+The floors are what the method reaches today on this set, a little below the measured figure
+so a regression fails; they are NOT the 95 % target (see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asr.evaluate import evaluate
+from asr.recognizer import Recognizer
+from asr.testset import load
+from ivr.audio import from_float
+from ivr.speech import Synthesizer
+
+# measured on this CI set: temperature 0.17, yes_no 0.67, intent 0.79, silence 1.0
+FLOORS = {"temperature": 0.12, "yes_no": 0.6, "intent": 0.7, "silence": 1.0}
+
+
+@pytest.mark.slow
+def test_accuracy_floors_on_heldout_voices(recognizer: Recognizer, testset_manifest: Path) -> None:
+    evaluation = evaluate(recognizer, load(testset_manifest, "heldout"), testset_manifest.parent)
+    accuracy = evaluation.accuracy()
+    for kind, floor in FLOORS.items():
+        assert accuracy[kind] >= floor, f"{kind}: {accuracy[kind]:.2%} below {floor:.0%}"
+
+
+def test_silence_and_noise_give_no_text(recognizer: Recognizer) -> None:
+    rng = np.random.default_rng(3)
+    for pcm in (bytes(32000), from_float(0.05 * rng.standard_normal(16000))):
+        for expect in ("temperature", "yes_no", "intent", "free"):
+            result = recognizer.recognize_sync(pcm, expect)  # type: ignore[arg-type]
+            assert result.text == "" and result.value is None and result.confidence == 0.0
+
+
+def test_bot_voice_temperature_is_understood(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    pcm = bytes(4000) + bot_voice.synthesize("thirty six point five").pcm + bytes(4000)
+    result = recognizer.recognize_sync(pcm, "temperature")
+    assert result.value == 36.5
+    assert result.hypotheses and 0.0 < result.confidence <= 1.0
+
+
+def test_an_intent_is_noticed_whatever_was_expected(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    pcm = bytes(4000) + bot_voice.synthesize("Sorry, can you repeat that?").pcm + bytes(4000)
+    result = recognizer.recognize_sync(pcm, "temperature")
+    assert result.value is None
+    assert result.intent is not None and result.intent.value == "repeat"
+
+
+async def test_concurrent_recognitions_share_the_pool(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    answers = {"yes": True, "no": False, "yes I did": True, "no I stayed home": False}
+    clips = {text: bytes(4000) + bot_voice.synthesize(text).pcm for text in answers}
+    results = await asyncio.wait_for(
+        asyncio.gather(*(recognizer.recognize(pcm, "yes_no") for pcm in clips.values())),
+        timeout=60,
+    )
+    assert [r.value for r in results] == list(answers.values())
+    assert all(r.asr_ms > 0 for r in results)

@@ -1,0 +1,110 @@
+"""Understanding answers from text and keys: the grammar the recogniser's hypotheses meet."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.understanding import understand, understand_keys
+
+
+@pytest.mark.parametrize(
+    ("text", "celsius"),
+    [
+        ("thirty seven and a half", 37.5),
+        ("ninety eight point six fahrenheit", 37.0),
+        ("36.8", 36.8),
+        ("thirty six eight", 36.8),
+        ("36 point 5 degrees", 36.5),
+        ("My temperature is 37.2 degrees Celsius.", 37.2),
+        ("It's thirty-eight point one.", 38.1),
+        ("a hundred and one point two fahrenheit", 38.4),
+        ("99", 37.2),
+        ("三十六点五", 36.5),
+        ("36度5", 36.5),
+        ("三十七度二", 37.2),
+    ],
+)
+def test_temperatures_in_many_phrasings(text: str, celsius: float) -> None:
+    result = understand("temperature", text)
+    assert result is not None and result.value == celsius
+    assert 0.0 < result.confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text", ["36 point time", "my temperature is 45", "I feel fine", "twenty", "", "fifty two"]
+)
+def test_no_temperature_is_guessed(text: str) -> None:
+    assert understand("temperature", text) is None
+
+
+def test_plausibility_range_is_configurable() -> None:
+    assert understand("temperature", "forty one", max_c=40.0) is None
+    assert understand("temperature", "forty one", max_c=42.5).value == 41.0
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Yeah.", True), ("yep", True), ("Sure!", True), ("correct", True), ("That's right.", True),
+        ("I did.", True), ("Of course.", True), ("No, I didn't.", False), ("Nope.", False),
+        ("Not at all.", False), ("I stayed home.", False), ("no cough", False),
+        ("No I did not", False), ("Of course not.", False), ("Yes, no cough.", False),
+    ],
+)  # fmt: skip
+def test_yes_no(text: str, answer: bool) -> None:
+    result = understand("yes_no", text)
+    assert result is not None and result.value is answer
+
+
+@pytest.mark.parametrize("text", ["I'm not sure", "maybe", "what's the weather", ""])
+def test_unsure_or_unrelated_is_not_a_yes_or_no(text: str) -> None:
+    assert understand("yes_no", text) is None
+
+
+def test_the_question_gives_phrases_their_meaning() -> None:
+    assert understand("yes_no", "I stayed home", affirm=["stayed home"]).value is True
+    assert understand("yes_no", "I went to the market", affirm=["went to the market"]).value
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Can you repeat that?", "repeat"), ("Sorry, what?", "repeat"),
+        ("Could you say that one more time", "repeat"), ("Stop calling me.", "opt_out"),
+        ("Please take me off your list", "opt_out"), ("I want to talk to a real person", "human"),
+        ("Operator!", "human"), ("Who is this?", "who_is_calling"),
+        ("Where are you calling from?", "who_is_calling"),
+    ],
+)  # fmt: skip
+def test_intents(text: str, intent: str) -> None:
+    result = understand("intent", text)
+    assert result is not None and result.value == intent
+
+
+@pytest.mark.parametrize("text", ["yes", "no", "thirty six point five", "I stayed home"])
+def test_answers_are_not_intents(text: str) -> None:
+    assert understand("intent", text) is None
+
+
+def test_choice_by_words_and_by_position() -> None:
+    options = ["Monday morning", "Tuesday afternoon"]
+    assert understand("choice", "tuesday please", options=options).value == "Tuesday afternoon"
+    assert understand("choice", "the first one", options=options).value == "Monday morning"
+    assert understand("choice", "no idea", options=options) is None
+
+
+@pytest.mark.parametrize(
+    ("keys", "expect", "value"),
+    [
+        ("365#", "temperature", 36.5), ("986#", "temperature", 37.0), ("37#", "temperature", 37.0),
+        ("1", "yes_no", True), ("2", "yes_no", False), ("*", "temperature", "repeat"),
+        ("0#", "yes_no", "human"), ("123#", "digits", "123"),
+    ],
+)  # fmt: skip
+def test_dtmf(keys: str, expect: str, value: object) -> None:
+    result = understand_keys(expect, keys)  # type: ignore[arg-type]
+    assert result is not None and result.value == value
+
+
+def test_implausible_keyed_temperature_is_refused() -> None:
+    assert understand_keys("temperature", "12#") is None
