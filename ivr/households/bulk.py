@@ -123,7 +123,7 @@ def ensure_tags(session: Session, names: Iterable[str]) -> dict[str, int]:
             insert(Tag).returning(Tag.name, Tag.id, sort_by_parameter_order=True),
             [{"name": name} for name in missing],
         )
-        ids.update(dict(rows.tuples().all()))
+        ids.update(dict(rows.all()))
     return ids
 
 

@@ -253,9 +253,7 @@ def _result(
             select(Committee.name, Committee.id).where(
                 Committee.street_id == street_id, Committee.name.in_(names)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     building_ids = session.scalars(
         select(Building.id)

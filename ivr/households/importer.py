@@ -227,7 +227,7 @@ def _numbers_on_other_households(
     if not columns.has(Field.PHONE):
         return []
     phone_column = columns.columns[Field.PHONE][0]
-    listed = {s.id for s in stored.values()}
+    listed = {stored[(r.key, r.room)].id for r in rows if (r.key, r.room) in stored}
     row_of = {n: r for r in rows for n in r.phones or ()}
     numbers = sorted(row_of)
     found = []

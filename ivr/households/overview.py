@@ -52,7 +52,7 @@ def _in_scope(query: Select, committee_id: int | None) -> Select:  # type: ignor
 def counts_by_colour(session: Session, *, committee_id: int | None = None) -> dict[Colour, int]:
     """Households per colour (every colour present, zero included)."""
     query = _in_scope(select(Household.status, func.count()).select_from(Household), committee_id)
-    found = dict(session.execute(query.group_by(Household.status)).tuples().all())
+    found = dict(session.execute(query.group_by(Household.status)).all())
     return {colour: found.get(colour, 0) for colour in Colour}
 
 

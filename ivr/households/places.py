@@ -90,7 +90,7 @@ def _ensure_streets(session: Session, names: set[str]) -> dict[str, int]:
             insert(Street).returning(Street.name, Street.id, sort_by_parameter_order=True),
             [{"name": name} for name in missing],
         )
-        ids.update(dict(rows.tuples().all()))
+        ids.update(dict(rows.all()))
     return ids
 
 
