@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ivr.cli._common import console, emit_json, err_console, state
+from ivr.cli._database import database_session, print_rows
 
 dnc_app = typer.Typer(help="The do-not-call list.", no_args_is_help=True)
-
-
-def _database(ctx: typer.Context) -> Any:
-    from ivr.db import open_database
-
-    return open_database(state(ctx).settings)
 
 
 def _who() -> str:
@@ -34,19 +29,15 @@ def add(
     from ivr.phone import mask
 
     settings = state(ctx).settings
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            entry = dnc.add_number(
-                session,
-                number,
-                reason=reason,
-                added_by=_who(),
-                default_country=settings.default_country,
-            )
-            console.print(f"{mask(entry.number)} is on the do-not-call list", highlight=False)
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        entry = dnc.add_number(
+            session,
+            number,
+            reason=reason,
+            added_by=_who(),
+            default_country=settings.default_country,
+        )
+        console.print(f"{mask(entry.number)} is on the do-not-call list", highlight=False)
 
 
 @dnc_app.command("remove")
@@ -57,12 +48,8 @@ def remove(
     from ivr.households import dnc
 
     settings = state(ctx).settings
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            removed = dnc.remove_number(session, number, default_country=settings.default_country)
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        removed = dnc.remove_number(session, number, default_country=settings.default_country)
     if not removed:
         err_console.print("that number was not on the list", highlight=False)
         raise SystemExit(1)
@@ -77,12 +64,8 @@ def check(
     from ivr.households import dnc
 
     settings = state(ctx).settings
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            listed = dnc.is_do_not_call(session, number, default_country=settings.default_country)
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        listed = dnc.is_do_not_call(session, number, default_country=settings.default_country)
     console.print("on the do-not-call list" if listed else "not on the list", highlight=False)
     raise SystemExit(0 if listed else 1)
 
@@ -97,29 +80,19 @@ def list_numbers(
     from ivr.households import dnc
     from ivr.phone import mask
 
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            rows = [
-                {
-                    "number": e.number if full else mask(e.number),
-                    "reason": e.reason,
-                    "added_at": e.added_at.isoformat(),
-                    "added_by": e.added_by,
-                }
-                for e in dnc.list_numbers(session)
-            ]
-    finally:
-        db.dispose()
-    for row in rows:
-        if as_json:
-            emit_json(row)
-        else:
-            console.print(
-                f"{row['number']:<18} {row['added_at'][:10]}  {row['reason']}",
-                highlight=False,
-                markup=False,
-            )
+    with database_session(ctx) as session:
+        rows = [
+            {
+                "number": e.number if full else mask(e.number),
+                "reason": e.reason,
+                "added_at": e.added_at.isoformat(),
+                "added_by": e.added_by,
+            }
+            for e in dnc.list_numbers(session)
+        ]
+    print_rows(
+        rows, as_json, lambda row: f"{row['number']:<18} {row['added_at'][:10]}  {row['reason']}"
+    )
 
 
 @dnc_app.command("import")
@@ -134,9 +107,8 @@ def import_file(
     from ivr.households.problems import HouseholdFileError
 
     settings = state(ctx).settings
-    db = _database(ctx)
     try:
-        with db.session() as session:
+        with database_session(ctx) as session:
             result = import_dnc_file(
                 session,
                 file,
@@ -151,8 +123,6 @@ def import_file(
             )
             raise SystemExit(1) from None
         raise
-    finally:
-        db.dispose()
     if as_json:
         emit_json({"ok": True, **result.as_dict()})
     else:

@@ -9,18 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from ivr.cli._common import console, emit_json, err_console, fail, state
+from ivr.cli._database import database_session, print_rows
 from ivr.cli.bench import bench_app
 
 households_app = typer.Typer(
     help="The household database: import, export, look up.", no_args_is_help=True
 )
 PROBLEMS_SHOWN = 200  # on a terminal; --json always carries every problem
-
-
-def _database(ctx: typer.Context) -> Any:
-    from ivr.db import open_database
-
-    return open_database(state(ctx).settings)
 
 
 def _committee_id(session: Any, committee: str | None, street: str | None) -> int | None:
@@ -65,9 +60,8 @@ def import_file(
     )
     options.default_street = street or options.default_street
     options.default_committee = committee or options.default_committee
-    db = _database(ctx)
     try:
-        with db.session() as session:
+        with database_session(ctx) as session:
             result = import_households(session, file, options)
     except HouseholdFileError as exc:
         if as_json:
@@ -87,8 +81,6 @@ def import_file(
                 highlight=False,
             )
         raise SystemExit(1) from None
-    finally:
-        db.dispose()
     if as_json:
         emit_json({"ok": True, **result.as_dict()})
         return
@@ -118,18 +110,14 @@ def export_file(
     from ivr.households.export import export_households
 
     settings = state(ctx).settings
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            result = export_households(
-                session,
-                file,
-                committee_id=_committee_id(session, committee, street),
-                default_country=settings.default_country,
-                language=lang,
-            )
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        result = export_households(
+            session,
+            file,
+            committee_id=_committee_id(session, committee, street),
+            default_country=settings.default_country,
+            language=lang,
+        )
     if as_json:
         emit_json(result.as_dict())
     else:
@@ -153,20 +141,16 @@ def generate(
     from ivr.households.generate import generate_neighbourhood
 
     settings = state(ctx).settings
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            hood = generate_neighbourhood(
-                session,
-                households=households,
-                buildings=buildings,
-                committees=committees,
-                seed=seed,
-                street=street or settings.households_default_street,
-                committee=committee or settings.households_default_committee,
-            )
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        hood = generate_neighbourhood(
+            session,
+            households=households,
+            buildings=buildings,
+            committees=committees,
+            seed=seed,
+            street=street or settings.households_default_street,
+            committee=committee or settings.households_default_committee,
+        )
     figures = {
         "households": len(hood.households),
         "buildings": len(hood.building_ids),
@@ -216,32 +200,26 @@ def list_households(
     from ivr.households.lookup import HouseholdFilter, find_households
     from ivr.households.status import parse_colour
 
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            found = find_households(
-                session,
-                HouseholdFilter(
-                    committee_id=_committee_id(session, committee, street),
-                    building=building,
-                    status=parse_colour(status) if status else None,
-                    flagged=True if flagged else None,
-                ),
-                limit=limit,
-            )
-            rows = [_household_json(h) for h in found]
-    finally:
-        db.dispose()
-    for row in rows:
-        if as_json:
-            emit_json(row)
-        else:
-            flag = " FLAGGED" if row["flagged"] else ""
-            console.print(
-                f"{row['id']:>7}  {row['label']:<14} {row['status']:<7}"
-                f"{flag}  {', '.join(row['phones'])}",
-                highlight=False,
-            )
+    with database_session(ctx) as session:
+        found = find_households(
+            session,
+            HouseholdFilter(
+                committee_id=_committee_id(session, committee, street),
+                building=building,
+                status=parse_colour(status) if status else None,
+                flagged=True if flagged else None,
+            ),
+            limit=limit,
+        )
+        rows = [_household_json(h) for h in found]
+    print_rows(
+        rows,
+        as_json,
+        lambda row: (
+            f"{row['id']:>7}  {row['label']:<14} {row['status']:<7}"
+            f"{' FLAGGED' if row['flagged'] else ''}  {', '.join(row['phones'])}"
+        ),
+    )
 
 
 @households_app.command("show")
@@ -253,33 +231,29 @@ def show(
     """One household: place, numbers (masked), residents, tags and colour history."""
     from ivr.households.lookup import get_household
 
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            household = get_household(session, household_id)
-            unit = household.unit
-            detail = {
-                **_household_json(household),
-                "committee": unit.building.committee.name,
-                "street": unit.building.committee.street.name,
-                "residents": [r.name for r in household.residents],
-                "tags": sorted(t.name for t in household.tags),
-                "notes": household.notes,
-                "quarantine_start": household.quarantine_start,
-                "history": [
-                    {
-                        "at": c.at.isoformat(),
-                        "from": c.from_status.value if c.from_status else None,
-                        "to": c.to_status.value,
-                        "reason": c.reason,
-                        "attempt_id": c.attempt_id,
-                        "staff_user_id": c.staff_user_id,
-                    }
-                    for c in household.status_changes
-                ],
-            }
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        household = get_household(session, household_id)
+        unit = household.unit
+        detail = {
+            **_household_json(household),
+            "committee": unit.building.committee.name,
+            "street": unit.building.committee.street.name,
+            "residents": [r.name for r in household.residents],
+            "tags": sorted(t.name for t in household.tags),
+            "notes": household.notes,
+            "quarantine_start": household.quarantine_start,
+            "history": [
+                {
+                    "at": c.at.isoformat(),
+                    "from": c.from_status.value if c.from_status else None,
+                    "to": c.to_status.value,
+                    "reason": c.reason,
+                    "attempt_id": c.attempt_id,
+                    "staff_user_id": c.staff_user_id,
+                }
+                for c in household.status_changes
+            ],
+        }
     if as_json:
         emit_json(detail)
         return
@@ -311,14 +285,10 @@ def summary(
     """Households per colour, and how many are flagged."""
     from ivr.households.overview import counts_by_colour, flagged_count
 
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            committee_id = _committee_id(session, committee, street)
-            counts = counts_by_colour(session, committee_id=committee_id)
-            flagged = flagged_count(session, committee_id=committee_id)
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        committee_id = _committee_id(session, committee, street)
+        counts = counts_by_colour(session, committee_id=committee_id)
+        flagged = flagged_count(session, committee_id=committee_id)
     figures = {**{c.value: n for c, n in counts.items()}, "flagged": flagged}
     if as_json:
         emit_json(figures)

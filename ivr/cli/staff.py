@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ivr.cli._common import console, emit_json, fail, state
+from ivr.cli._common import console, fail, state
+from ivr.cli._database import database_session, print_rows
 
 staff_app = typer.Typer(help="Staff accounts (argon2-hashed passwords).", no_args_is_help=True)
-
-
-def _database(ctx: typer.Context) -> Any:
-    from ivr.db import open_database
-
-    return open_database(state(ctx).settings)
 
 
 def _password(from_stdin: bool) -> str:
@@ -54,22 +49,18 @@ def add(
         fail(f"--role {role!r}: use admin or staff")
     settings = state(ctx).settings
     password = _password(password_stdin)
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            committee_id = find_committee(session, committee, street).id if committee else None
-            user = create_staff_user(
-                session,
-                username,
-                password,
-                role=role,
-                committee_id=committee_id,
-                sip_endpoint=sip_endpoint,
-                min_length=settings.staff_password_min_length,
-            )
-            console.print(f"staff user {user.username} ({user.role.value}) added", highlight=False)
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        committee_id = find_committee(session, committee, street).id if committee else None
+        user = create_staff_user(
+            session,
+            username,
+            password,
+            role=role,
+            committee_id=committee_id,
+            sip_endpoint=sip_endpoint,
+            min_length=settings.staff_password_min_length,
+        )
+        console.print(f"staff user {user.username} ({user.role.value}) added", highlight=False)
 
 
 @staff_app.command("list")
@@ -80,36 +71,31 @@ def list_users(
     """Every account, with role, committee and whether it is disabled."""
     from ivr.households.staff import list_staff_users
 
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            from ivr.db.models import Committee
+    with database_session(ctx) as session:
+        from ivr.db.models import Committee
 
-            rows = [
-                {
-                    "username": u.username,
-                    "role": u.role.value,
-                    "committee": (
-                        session.get(Committee, u.committee_id).name if u.committee_id else None
-                    ),
-                    "sip_endpoint": u.sip_endpoint,
-                    "disabled": u.disabled,
-                    "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
-                }
-                for u in list_staff_users(session)
-            ]
-    finally:
-        db.dispose()
-    for row in rows:
-        if as_json:
-            emit_json(row)
-        else:
-            state_word = "disabled" if row["disabled"] else "active"
-            console.print(
-                f"{row['username']:<20} {row['role']:<6} {state_word:<9} "
-                f"{row['committee'] or '(all committees)'}",
-                highlight=False,
-            )
+        rows = [
+            {
+                "username": u.username,
+                "role": u.role.value,
+                "committee": (
+                    session.get(Committee, u.committee_id).name if u.committee_id else None
+                ),
+                "sip_endpoint": u.sip_endpoint,
+                "disabled": u.disabled,
+                "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
+            }
+            for u in list_staff_users(session)
+        ]
+    print_rows(
+        rows,
+        as_json,
+        lambda row: (
+            f"{row['username']:<20} {row['role']:<6} "
+            f"{'disabled' if row['disabled'] else 'active':<9} "
+            f"{row['committee'] or '(all committees)'}"
+        ),
+    )
 
 
 @staff_app.command("passwd")
@@ -125,29 +111,21 @@ def passwd(
 
     settings = state(ctx).settings
     password = _password(password_stdin)
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            set_password(
-                session,
-                get_staff_user(session, username),
-                password,
-                min_length=settings.staff_password_min_length,
-            )
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        set_password(
+            session,
+            get_staff_user(session, username),
+            password,
+            min_length=settings.staff_password_min_length,
+        )
     console.print(f"password of {username} changed", highlight=False)
 
 
 def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:
     from ivr.households.staff import get_staff_user, set_disabled
 
-    db = _database(ctx)
-    try:
-        with db.session() as session:
-            set_disabled(session, get_staff_user(session, username), disabled)
-    finally:
-        db.dispose()
+    with database_session(ctx) as session:
+        set_disabled(session, get_staff_user(session, username), disabled)
     console.print(f"{username} {'disabled' if disabled else 'enabled'}", highlight=False)
 
 

@@ -111,17 +111,18 @@ def insert_households(session: Session, values: list[dict[str, Any]]) -> list[in
     return insert_returning_ids(session, Household, values)
 
 
-def ensure_tags(session: Session, names: Iterable[str]) -> dict[str, int]:
-    """Tag ids by name, creating the missing tags."""
+def ensure_named(session: Session, model: type, names: Iterable[str]) -> dict[str, int]:
+    """Ids by name of rows with a unique ``name`` (streets, tags), creating the missing ones."""
     wanted = set(names)
     if not wanted:
         return {}
-    ids = dict(session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(sorted(wanted)))).all())
+    name, id_ = model.name, model.id  # type: ignore[attr-defined]
+    ids: dict[str, int] = dict(session.execute(select(name, id_).where(name.in_(wanted))).all())
     missing = sorted(wanted - ids.keys())
     if missing:
         rows = session.execute(
-            insert(Tag).returning(Tag.name, Tag.id, sort_by_parameter_order=True),
-            [{"name": name} for name in missing],
+            insert(model).returning(name, id_, sort_by_parameter_order=True),
+            [{"name": value} for value in missing],
         )
         ids.update(dict(rows.all()))
     return ids
@@ -150,7 +151,7 @@ def insert_household_lists(
         [{"household_id": id_, "name": name} for id_, names in residents for name in names],
     )
     tags = list(tags)
-    tag_ids = ensure_tags(session, {name for _, names in tags for name in names})
+    tag_ids = ensure_named(session, Tag, {name for _, names in tags for name in names})
     insert_rows(
         session,
         HouseholdTag,

@@ -32,6 +32,7 @@ from ivr.db.models import (
 )
 from ivr.errors import InputError
 from ivr.households.columns import Field
+from ivr.households.places import MAP_ORDER, join_place
 from ivr.phone import national_form
 
 HEADERS: dict[str, dict[Field, str]] = {
@@ -117,7 +118,7 @@ def household_rows(
             select(HouseholdTag.household_id, Tag.name).join(Tag), HouseholdTag.household_id
         ).order_by(Tag.name),
     )
-    query = (
+    query = join_place(
         select(
             Household.id,
             Street.name,
@@ -129,13 +130,8 @@ def household_rows(
             Household.notes,
             Household.quarantine_start,
         )
-        .join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Committee, Committee.id == Building.committee_id)
-        .join(Street, Street.id == Committee.street_id)
-        .order_by(
-            Street.name, Committee.name, Building.sort_key, Building.name, Unit.name, Household.room
-        )
+        .select_from(Household)
+        .order_by(Street.name, *MAP_ORDER)
     )
     if committee_id is not None:
         query = query.where(Committee.id == committee_id)

@@ -34,7 +34,7 @@ from ivr.households import dnc
 from ivr.households.columns import ColumnMap, Field, map_columns
 from ivr.households.membership import member_conditions
 from ivr.households.merge import write_import
-from ivr.households.places import UnitKey
+from ivr.households.places import UnitKey, join_place
 from ivr.households.problems import HouseholdFileError, Problem
 from ivr.households.rows import HouseholdRow, RowReader
 from ivr.households.stored import RoomKey, StoredHousehold, difference, load_stored
@@ -242,11 +242,9 @@ def _numbers_on_other_households(
                 Household.room,
             )
             .join(Household, Household.id == Phone.household_id)
-            .join(Unit, Unit.id == Household.unit_id)
-            .join(Building, Building.id == Unit.building_id)
-            .join(Committee, Committee.id == Building.committee_id)
             .where(condition)
         )
+        query = join_place(query)
         for number, household_id, committee, building, unit, room in session.execute(query):
             if household_id in listed:
                 continue

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr.db.models import Building, Colour, Committee, Household, Phone, Unit
 from ivr.errors import InputError
+from ivr.households.places import MAP_ORDER, join_place
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +34,12 @@ def find_households(
     """Households matching every given condition, in map order, with unit, building and phones
     loaded."""
     query = (
-        select(Household)
-        .join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Committee, Committee.id == Building.committee_id)
+        join_place(select(Household))
         .options(
             selectinload(Household.unit).selectinload(Unit.building),
             selectinload(Household.phones),
         )
-        .order_by(Committee.name, Building.sort_key, Building.name, Unit.name, Household.room)
+        .order_by(*MAP_ORDER)
     )
     if where.committee_id is not None:
         query = query.where(Building.committee_id == where.committee_id)

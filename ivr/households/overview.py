@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ivr.db.models import Building, Colour, Committee, Household, Unit
+from ivr.households.places import MAP_ORDER, join_place
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +43,7 @@ class BuildingRooms:
 def _in_scope(query: Select, committee_id: int | None) -> Select:  # type: ignore[type-arg]
     if committee_id is None:
         return query
-    return (
-        query.join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .where(Building.committee_id == committee_id)
-    )
+    return join_place(query).where(Building.committee_id == committee_id)
 
 
 def counts_by_colour(session: Session, *, committee_id: int | None = None) -> dict[Colour, int]:
@@ -67,7 +64,7 @@ def households_by_building(
 ) -> list[BuildingRooms]:
     """Every building in map order (committee, building number), each with its rooms in order
     (unit, room) and their colour and flags: one query, whatever the size."""
-    query = (
+    query = join_place(
         select(
             Committee.id,
             Committee.name,
@@ -81,10 +78,7 @@ def households_by_building(
             Household.opted_out,
         )
         .select_from(Household)
-        .join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Committee, Committee.id == Building.committee_id)
-        .order_by(Committee.name, Building.sort_key, Building.name, Unit.name, Household.room)
+        .order_by(*MAP_ORDER)
     )
     if committee_id is not None:
         query = query.where(Committee.id == committee_id)

@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import Select, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from ivr.db.models import Building, Committee, Street, Unit
+from ivr.db.models import Building, Committee, Household, Street, Unit
 from ivr.errors import InputError
+from ivr.households.bulk import ensure_named
 from ivr.households.membership import IN_CHUNK
 
 _LEADING_NUMBER = re.compile(r"\d+")
@@ -25,6 +26,21 @@ class UnitKey(NamedTuple):
     committee: str
     building: str
     unit: str
+
+
+def join_place(query: Select) -> Select:  # type: ignore[type-arg]
+    """Join a query on households (or a table joined to them) to unit, building, committee and
+    street, so it can select or filter by any of them."""
+    return (
+        query.join(Unit, Unit.id == Household.unit_id)
+        .join(Building, Building.id == Unit.building_id)
+        .join(Committee, Committee.id == Building.committee_id)
+        .join(Street, Street.id == Committee.street_id)
+    )
+
+
+# the map's order: committee, building number, unit, room
+MAP_ORDER = (Committee.name, Building.sort_key, Building.name, Unit.name, Household.room)
 
 
 def building_sort_key(name: str) -> int:
@@ -54,7 +70,7 @@ def ensure_units(session: Session, keys: Iterable[UnitKey]) -> dict[UnitKey, int
     call this once for a whole file or neighbourhood.
     """
     wanted = set(keys)
-    streets = _ensure_streets(session, {k.street for k in wanted})
+    streets = ensure_named(session, Street, {k.street for k in wanted})
     committees = _ensure_children(
         session,
         Committee,
@@ -80,18 +96,6 @@ def ensure_units(session: Session, keys: Iterable[UnitKey]) -> dict[UnitKey, int
         k: units[(buildings[(committees[(streets[k.street], k.committee)], k.building)], k.unit)]
         for k in wanted
     }
-
-
-def _ensure_streets(session: Session, names: set[str]) -> dict[str, int]:
-    ids = dict(session.execute(select(Street.name, Street.id).where(Street.name.in_(names))).all())
-    missing = sorted(names - ids.keys())
-    if missing:
-        rows = session.execute(
-            insert(Street).returning(Street.name, Street.id, sort_by_parameter_order=True),
-            [{"name": name} for name in missing],
-        )
-        ids.update(dict(rows.all()))
-    return ids
 
 
 def _ensure_children(

@@ -20,7 +20,7 @@ from ivr.db.models import (
     Tag,
     Unit,
 )
-from ivr.households.places import UnitKey
+from ivr.households.places import UnitKey, join_place
 from ivr.households.rows import HouseholdRow
 
 RoomKey = tuple[UnitKey, str]
@@ -60,13 +60,7 @@ class Change:
 
 
 def _in_committees(query: Select, pairs: set[tuple[str, str]]) -> Select:  # type: ignore[type-arg]
-    return (
-        query.join(Unit, Unit.id == Household.unit_id)
-        .join(Building, Building.id == Unit.building_id)
-        .join(Committee, Committee.id == Building.committee_id)
-        .join(Street, Street.id == Committee.street_id)
-        .where(tuple_(Street.name, Committee.name).in_(sorted(pairs)))
-    )
+    return join_place(query).where(tuple_(Street.name, Committee.name).in_(sorted(pairs)))
 
 
 def load_stored(
