@@ -136,24 +136,18 @@ def load_street_map(session: Session, viewer: Viewer, flt: MapFilter) -> StreetM
     scope = viewer.committee_clause(Building.committee_id)
     if committee_id is not None:
         scope = and_(scope, Building.committee_id == committee_id)
-    hits = None
-    if flt.marks_rooms:
-        hits = set(
-            session.scalars(
-                select(Household.id)
-                .join(Unit, Household.unit_id == Unit.id)
-                .join(Building, Unit.building_id == Building.id)
-                .where(scope, match_clause(flt))
-            )
-        )
-    flag_kinds: dict[int, list[str]] = defaultdict(list)
-    for household_id, kind in session.execute(
-        select(Flag.household_id, Flag.kind)
-        .join(Household, Flag.household_id == Household.id)
+    in_scope = (
+        select(Household.id)
         .join(Unit, Household.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id)
-        .where(scope, Flag.resolved_at.is_(None))
-    ):
+        .where(scope)
+    )
+    hits = set(session.scalars(in_scope.where(match_clause(flt)))) if flt.marks_rooms else None
+    open_flags = select(Flag.household_id, Flag.kind).where(Flag.resolved_at.is_(None))
+    if committee_id is not None:  # else the whole street: no join, the open-flags index serves
+        open_flags = open_flags.where(Flag.household_id.in_(in_scope))
+    flag_kinds: dict[int, list[str]] = defaultdict(list)
+    for household_id, kind in session.execute(open_flags):
         flag_kinds[household_id].append(kind.value)
     return group_street(buildings, hits, dict(flag_kinds))
 

@@ -1,0 +1,41 @@
+"""`ivr bench report`: report-view speed (map and household pages) and household import speed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ivr.cli._common import console, emit_json
+from ivr.cli.bench import bench_app
+
+
+@bench_app.command("report")
+def bench_report(
+    households: Annotated[int, typer.Option("--households", min=10, max=500_000,
+                                            help="Neighbourhood size to generate.")] = 2046,
+    fetches: Annotated[int, typer.Option("--fetches", min=3, max=1000,
+                                         help="Map page fetches to time.")] = 20,
+    database_url: Annotated[
+        Optional[str],  # noqa: UP045 - typer reads the annotation at run time
+        typer.Option("--database-url", help="Scratch database (default: a temporary SQLite "
+                     "file). It gets a generated street: never point it at real data."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Serve a generated neighbourhood and time the map and household pages."""
+    from ivr.web.bench import run_report_bench  # loads the web stack only when run
+
+    figures = run_report_bench(households, map_fetches=fetches, database_url=database_url)
+    if as_json:
+        emit_json(figures.as_json())
+        return
+    console.print(
+        f"{figures.households} households: map p50 {figures.map_ms_p50} ms, "
+        f"p95 {figures.map_ms_p95} ms ({figures.map_bytes} bytes gzip); household page p95 "
+        f"{figures.household_page_ms_p95} ms; import {figures.import_rows_per_s} rows/s"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    pass  # the command joins the `bench` group when this module is imported
