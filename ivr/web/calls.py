@@ -78,7 +78,7 @@ def _names(session: Session, model: type[Campaign] | type[StaffUser], ids: set[i
     if not ids:
         return {}
     label = model.name if model is Campaign else model.username  # type: ignore[union-attr]
-    return dict(session.execute(select(model.id, label).where(model.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(model.id, label).where(model.id.in_(ids))).all())
 
 
 def _history(household: Household, flags: list[Flag], staff: dict[int, str]) -> list[HistoryEntry]:

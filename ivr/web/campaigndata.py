@@ -100,7 +100,7 @@ def campaign_names(session: Session, viewer: Viewer) -> list[tuple[int, str]]:
     query = select(Campaign.id, Campaign.name).order_by(Campaign.created_at.desc())
     if not viewer.is_admin:
         query = query.where(has_tasks)
-    return list(session.execute(query).tuples().all())
+    return [(cid, name) for cid, name in session.execute(query)]
 
 
 def campaign_figures(session: Session, viewer: Viewer, row: CampaignRow) -> CampaignFigures:
@@ -117,7 +117,7 @@ def campaign_figures(session: Session, viewer: Viewer, row: CampaignRow) -> Camp
         .where(Answer.campaign_id == row.id, viewer.household_clause(Answer.household_id))
         .group_by(Answer.field)
         .order_by(Answer.field)
-    ).tuples().all()
+    ).all()
     return CampaignFigures(
         row=row,
         attempts=len(calls),
@@ -126,7 +126,7 @@ def campaign_figures(session: Session, viewer: Viewer, row: CampaignRow) -> Camp
         outcome_counts=outcome_counts,
         buckets=buckets,
         series=series,
-        answers=[(f, n, int(u or 0)) for f, n, u in answers],
+        answers=[(name, n, int(unclear or 0)) for name, n, unclear in answers],
     )
 
 

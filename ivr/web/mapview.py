@@ -46,7 +46,6 @@ def map_page(request: Request) -> Response:
         campaigns = campaign_names(session, viewer)
         committees = (
             session.execute(select(Committee.id, Committee.name).order_by(Committee.name))
-            .tuples()
             .all()
             if viewer.is_admin
             else []

@@ -52,7 +52,7 @@ def load_worklist(
             select(Campaign.id, Campaign.name).where(
                 Campaign.id.in_({f.campaign_id for f in flags if f.campaign_id})
             )
-        ).tuples().all()
+        ).all()
     )
     items = [
         WorkItem(f, f.household_id, *places[f.household_id], campaigns.get(f.campaign_id or 0, ""))
