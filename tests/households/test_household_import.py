@@ -239,3 +239,21 @@ def test_a_file_of_50000_rows(any_db: Database, tmp_path: Path) -> None:
     assert phones > 50_000
     again = run_import(any_db, path)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 50_000)
+
+
+def test_xlsx_problems_name_the_spreadsheet_row(db: Database, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"], sheet["C1"] = "楼号", "房号", "手机"
+    sheet["A2"], sheet["B2"], sheet["C2"] = 1, 101, 13800138000
+    sheet["A5"], sheet["B5"], sheet["C5"] = 1, 102, "1380013800x"  # rows 3 and 4 left empty
+    path = tmp_path / "gaps.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(HouseholdFileError) as caught:
+        run_import(db, path)
+
+    assert [(p.file, p.row, p.column, p.column_index) for p in caught.value.details] == [
+        ("gaps.xlsx", 5, "手机", 2)
+    ]
+    assert counts(db) == (0, 0, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from ivr.errors import InputError
 from ivr.households.generate import generate_neighbourhood, is_simulated, plan_neighbourhood
 from ivr.households.overview import counts_by_colour, households_by_building
 from ivr.phone import normalize
+from tests.households.helpers import run_import, write_text
 
 TODAY = date(2026, 11, 25)
 
@@ -65,3 +67,13 @@ def test_refusals(db: Database) -> None:
             generate_neighbourhood(session, households=10, buildings=2)
         with pytest.raises(InputError, match="committees"):
             generate_neighbourhood(session, households=3, buildings=5, street="Other")
+
+
+def test_map_order_is_by_building_number(db: Database, tmp_path: Path) -> None:
+    rows = "".join(f"{b}号楼,{r}\n" for b in (10, 9, 2) for r in (102, 101))
+    run_import(db, write_text(tmp_path / "a.csv", "楼号,房号\n" + rows))
+    with db.session() as session:
+        buildings = households_by_building(session)
+    assert [b.building for b in buildings] == ["2", "9", "10"]
+    assert [c.room for c in buildings[0].rooms] == ["101", "102"]
+    assert buildings[0].counts[Colour.BLUE] == 2 and buildings[0].flagged == 0
