@@ -215,6 +215,9 @@ class AmiClient:
                 except (ConnectionError, OSError) as exc:
                     return f"connection error: {exc}"
                 self._dispatch(Message.decode(block))
+                # let what this event started (a freed channel's next Originate) run before the
+                # rest of a burst of buffered events is parsed
+                await asyncio.sleep(0)
         finally:
             keepalive.cancel()
 

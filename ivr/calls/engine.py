@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 from ivr.ami import AmiClient
 from ivr.audiosocket import AudioSocketServer, AudioSocketSession
 from ivr.calls.store import AttemptStore, DatabaseWriter
 from ivr.calls.tracker import Call, CallTracker, Conversation
 from ivr.config import Settings
 from ivr.db import Database
-from ivr.db.models import AttemptState, Recording
-from ivr.errors import AmiError, DialStringError
+from ivr.db.models import Attempt, AttemptState, Recording
+from ivr.errors import AmiError
 from ivr.phone import dial_string, mask, national_form
 
 log = logging.getLogger(__name__)
@@ -112,7 +114,12 @@ class CallEngine:
 
     # -- placing calls ----------------------------------------------------------------------
 
-    async def place(
+    async def place(self, number: str, **options: Any) -> Call:
+        """Prepare (commit) an attempt and Originate it. Returns at once; await ``call.ended``.
+        Options as for :meth:`prepare`."""
+        return await self.originate(await self.prepare(number, **options))
+
+    async def prepare(
         self,
         number: str,
         *,
@@ -127,10 +134,11 @@ class CallEngine:
         ring_timeout_s: float | None = None,
         kind: str = "robot",
     ) -> Call:
-        """Commit an attempt, then Originate it. Returns at once; await ``call.ended``.
+        """Check the dial string and commit the attempt as queued, without calling yet.
 
-        A number or template that is not a valid dial string raises DialStringError before
-        anything is stored or sent.
+        A dialer prepares its next calls while channels are busy, so a channel that frees up
+        is refilled by an Originate alone. A number or template that is not a valid dial
+        string raises DialStringError before anything is stored or sent.
         """
         channel = dial_string(
             dial_template or self.settings.dial_template,
@@ -148,6 +156,7 @@ class CallEngine:
             conversation=conversation,
             context=context,
             action_id=self.ami.new_action_id(),
+            ring_timeout_s=ring_timeout_s or self.settings.originate_timeout_s,
         )
         if record:
             call.recording = f"{self.recordings.asterisk_dir}/{call_uuid}.wav"
@@ -162,35 +171,52 @@ class CallEngine:
             node=self.node,
             state=AttemptState.QUEUED,
         )
+        return call
+
+    async def originate(self, call: Call) -> Call:
+        """Send the Originate of a prepared call (its attempt row is already committed)."""
         self.tracker.add(call)
         asyncio.get_running_loop().create_task(self._after_end(call))
         self.tracker.move(call, AttemptState.ORIGINATING)
         variables = {
-            "IVR_ATTEMPT": call_uuid,
+            "IVR_ATTEMPT": call.uuid,
             "IVR_MEDIA": self.media_address,
-            "IVR_AMD": "1" if amd else "0",
+            "IVR_AMD": "1" if call.amd else "0",
             "IVR_RECORDING": call.recording or "",
         }
+        call.originate_sent_at = asyncio.get_running_loop().time()
         try:
             await self.ami.originate(
-                channel,
+                call.channel,
                 context="ivr-bot",
                 variables=variables,
-                channel_id=call_uuid,
+                channel_id=call.uuid,
                 # the Local channel's other half gets a derived id, so its events link here too
-                other_channel_id=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, call_uuid))
-                if channel.startswith("Local/")
+                other_channel_id=str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, call.uuid))
+                if call.channel.startswith("Local/")
                 else None,
-                timeout_ms=int(1000 * (ring_timeout_s or self.settings.originate_timeout_s)),
+                timeout_ms=int(1000 * call.ring_timeout_s),
                 caller_id=self.settings.caller_id or None,
                 action_id=call.action_id,
             )
-        except DialStringError:
-            raise
         except AmiError as exc:
             self.tracker.fail(call, f"Originate not accepted by Asterisk: {exc}")
-        log.debug("originated %s to %s", call_uuid, mask(number))
+        log.debug("originated %s to %s", call.uuid, mask(call.number))
         return call
+
+    async def discard(self, call: Call) -> None:
+        """Forget a prepared call that will not be placed (the dialer is stopping): the attempt
+        never happened, so its row goes."""
+        attempt_id = call.attempt_id
+
+        def work(session: Any) -> None:
+            session.execute(
+                delete(Attempt).where(
+                    Attempt.id == attempt_id, Attempt.state == AttemptState.QUEUED
+                )
+            )
+
+        await self.writer.run(work)
 
     # -- the media side ---------------------------------------------------------------------
 

@@ -76,6 +76,8 @@ class Call:
     amd_cause: str | None = None
     conversation_result: str | None = None  # set by the conversation: completed / ...
     reason: str = ""
+    ring_timeout_s: float = 30.0
+    originate_sent_at: float | None = None  # loop time the Originate was written
     media_started: bool = False
     ami_lost: bool = False
     ended: asyncio.Future[AttemptState] = field(default=None)  # type: ignore[assignment]
@@ -284,6 +286,11 @@ class CallTracker:
             self.move(call, AttemptState.FAILED)
         elif call.ami_lost:
             call.reason = call.reason or "connection to Asterisk lost during the call"
+            self.move(call, AttemptState.FAILED)
+        elif call.causes and not any(call.causes):
+            # both parties hang up with a cause (16 normal clearing, ...); cause 0 on every
+            # channel means Asterisk tore the call down itself: restart, shutdown, softhangup
+            call.reason = call.reason or "Asterisk ended the call itself (restart or shutdown)"
             self.move(call, AttemptState.FAILED)
         else:
             call.reason = call.reason or "the other side hung up before the end"

@@ -1,0 +1,1 @@
+"""Benchmarks behind ``ivr bench ...``: each returns one dict of figures (JSON on the CLI)."""
