@@ -35,10 +35,13 @@ class RequireLogin:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        if path.startswith(PUBLIC_PREFIXES):  # static files: no database round trip
+            await self.app(scope, receive, send)
+            return
         connection = HTTPConnection(scope)
         viewer = await run_in_threadpool(self.keeper.viewer, connection.session)
         scope.setdefault("state", {})["viewer"] = viewer
-        if viewer is None and path not in PUBLIC_PATHS and not path.startswith(PUBLIC_PREFIXES):
+        if viewer is None and path not in PUBLIC_PATHS:
             response: Response
             if scope["method"] in ("GET", "HEAD"):
                 query = scope["query_string"].decode()

@@ -22,6 +22,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         event(log, logging.WARNING, "report view reachable from the network: use TLS in front",
               host=host, port=port)
     app = create_app(settings)
-    # uvicorn's access log would print every URL; keep ours quiet and structured instead
+    # no access log (every URL of every household), and log_config=None so uvicorn's own lines
+    # go through our root logger and its phone-number masking
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                proxy_headers=False, server_header=False)
+                log_config=None, proxy_headers=False, server_header=False)

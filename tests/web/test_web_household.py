@@ -59,7 +59,8 @@ def test_status_change_with_reason_appears_in_history(
             .order_by(StatusChange.id.desc())
         ).first()
         assert change is not None
-        assert (change.from_status.value, change.to_status.value) == (before, target)  # type: ignore[union-attr]
+        assert change.from_status is not None
+        assert (change.from_status.value, change.to_status.value) == (before, target)
         assert change.reason == reason and change.staff_user_id == world.staff["staff1"]
 
 

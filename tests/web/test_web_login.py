@@ -27,7 +27,8 @@ def test_right_password_opens_the_map_and_sign_out_ends_it(
 
     page.click("text=Sign out")
     page.wait_for_url("**/login")
-    page.goto(f"{report_server.url}/households/{report_server.world.households[report_server.world.committee_ids[0]][0]}")
+    world = report_server.world
+    page.goto(f"{report_server.url}/households/{world.households[world.committee_ids[0]][0]}")
     assert "/login" in page.url
 
 
