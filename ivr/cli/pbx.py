@@ -12,6 +12,17 @@ pbx_app = typer.Typer(help="The embedded Asterisk (a real Asterisk 22).", no_arg
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
+@pbx_app.command("build")
+def build(ctx: typer.Context) -> None:
+    """Build the Asterisk tree into the cache if it is not there (no Asterisk is started)."""
+    from ivr.pbx import sandbox
+
+    settings = state(ctx).settings
+    tree = sandbox.ensure_tree(settings.pbx_tree_dir)
+    sandbox.prepare(tree)
+    console.print(f"Asterisk tree ready in {tree}")
+
+
 @pbx_app.command("up")
 def up(ctx: typer.Context, json: JsonOption = False) -> None:
     """Build (once), configure and start the embedded Asterisk; a no-op when it runs."""
