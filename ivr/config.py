@@ -161,6 +161,7 @@ class Settings(BaseSettings):
     report_login_max_failures: int = Field(5, ge=1, le=100)  # per user name and per address
     report_login_lockout_s: float = Field(300.0, ge=1.0)  # refused this long after that many
     report_login_failure_delay_s: float = Field(0.5, ge=0.0, le=10.0)  # slows password guessing
+    report_map_max_rooms: int = Field(10_000, ge=100)  # a larger street: a bar per building
 
     @field_validator("pbx_instance")
     @classmethod
