@@ -1,10 +1,10 @@
 """The status map's data: every household in the viewer's scope, grouped committee → building →
-unit → floor.
+unit → floor; for a whole street too large to draw room by room, one bar per building.
 
-Rooms come from the households helper's ``households_by_building`` (one query); a filter or search
-adds one query for the ids it picks out, and one more reads the open flags' kinds for the room
-tooltips. Filters do not remove rooms: they mark which match, so the map keeps its shape and the
-rest are drawn dimmed.
+Rooms come from the households helper's ``households_by_building`` (one query); the open flags'
+kinds are one more (room tooltips, the "to visit" list), and a filter or search one more for the
+ids it picks out. Filters do not remove rooms: they mark which match, so the map keeps its shape
+and the rest are drawn dimmed.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from ivr.db.models import Building, Colour, Flag, Household, Phone, Task, Unit
+from ivr.db.models import Building, Colour, Committee, Flag, FlagKind, Household, Phone, Task, Unit
 from ivr.households.overview import BuildingRooms, RoomCell, households_by_building
 from ivr.web.natural import floor_of, natural_key
 from ivr.web.viewer import Viewer
+from ivr.web.worklist import URGENCY, household_places
 
 COLOURS: tuple[str, ...] = tuple(c.value for c in Colour)
 PHONE_SEARCH_MIN_DIGITS = 4  # fewer digits would match half the street
@@ -33,6 +34,7 @@ class MapFilter:
     campaign_id: int | None = None
     query: str = ""
     committee_id: int | None = None
+    all_rooms: bool = False  # every room of the whole street, however many
 
     @property
     def marks_rooms(self) -> bool:
@@ -49,8 +51,9 @@ class UnitBlock:
 class BuildingBlock:
     id: int
     name: str
-    units: list[UnitBlock]
+    units: list[UnitBlock]  # empty in the street overview
     counts: Counter[str]
+    flagged: int = 0
 
 
 @dataclass
@@ -68,24 +71,30 @@ class CommitteeBlock:
 
 @dataclass(frozen=True)
 class PlacedRoom:
-    """A room with its address, for the lists beside the map (worklist, search results)."""
+    """A household with its address, for the lists beside the map (to visit, matches)."""
 
+    household_id: int
     address: str
-    room: RoomCell
+    status: str
 
 
 @dataclass
 class StreetMap:
     committees: list[CommitteeBlock] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    rooms_shown: bool = True  # False: the street overview, one bar per building
     hits: set[int] | None = None  # None: no filter, every room counts as a match
     flag_kinds: dict[int, list[str]] = field(default_factory=dict)  # household → open flags
-    flagged: list[PlacedRoom] = field(default_factory=list)
+    to_visit: list[PlacedRoom] = field(default_factory=list)  # most urgent first
     matches: list[PlacedRoom] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def flagged(self) -> int:
+        return len(self.flag_kinds)
 
 
 def match_clause(flt: MapFilter) -> ColumnElement[bool]:
@@ -128,11 +137,15 @@ def map_committee(viewer: Viewer, flt: MapFilter) -> int | None:
     return flt.committee_id if viewer.is_admin else viewer.committee_id
 
 
-def load_street_map(session: Session, viewer: Viewer, flt: MapFilter) -> StreetMap:
+def load_street_map(
+    session: Session, viewer: Viewer, flt: MapFilter, *, max_rooms: int, list_max: int
+) -> StreetMap:
+    """The map of the viewer's scope. A whole street of more than ``max_rooms`` households is
+    drawn as an overview (a bar per building) unless ``flt.all_rooms``: each committee's page
+    then shows its rooms."""
     committee_id = map_committee(viewer, flt)
     if not viewer.is_admin and committee_id is None:
         return StreetMap()  # staff not assigned to a committee see nothing
-    buildings = households_by_building(session, committee_id=committee_id)
     scope = viewer.committee_clause(Building.committee_id)
     if committee_id is not None:
         scope = and_(scope, Building.committee_id == committee_id)
@@ -142,20 +155,72 @@ def load_street_map(session: Session, viewer: Viewer, flt: MapFilter) -> StreetM
         .join(Building, Unit.building_id == Building.id)
         .where(scope)
     )
-    hits = set(session.scalars(in_scope.where(match_clause(flt)))) if flt.marks_rooms else None
+    whole_street = committee_id is None  # only an administrator gets here
+    if whole_street and not flt.all_rooms and _count(session) > max_rooms:
+        street = street_overview(session)
+    else:
+        street = group_street(households_by_building(session, committee_id=committee_id))
     open_flags = select(Flag.household_id, Flag.kind).where(Flag.resolved_at.is_(None))
-    if committee_id is not None:  # else the whole street: no join, the open-flags index serves
+    if not whole_street:  # the whole street needs no join: the open-flags index serves
         open_flags = open_flags.where(Flag.household_id.in_(in_scope))
     flag_kinds: dict[int, list[str]] = defaultdict(list)
     for household_id, kind in session.execute(open_flags):
         flag_kinds[household_id].append(kind.value)
-    return group_street(buildings, hits, dict(flag_kinds))
+    street.flag_kinds = dict(flag_kinds)
+    urgent = sorted(flag_kinds, key=lambda h: (min(URGENCY.index(FlagKind(k)) for k in
+                                                   flag_kinds[h]), h))
+    street.to_visit = _placed(session, urgent[:list_max])
+    if flt.marks_rooms:
+        street.hits = set(session.scalars(in_scope.where(match_clause(flt))))
+        matches = _placed(session, sorted(street.hits)[:list_max])
+        street.matches = sorted(matches, key=lambda p: natural_key(p.address))
+    return street
 
 
-def group_street(
-    buildings: Iterable[BuildingRooms], hits: set[int] | None, flag_kinds: dict[int, list[str]]
-) -> StreetMap:
-    street = StreetMap(hits=hits, flag_kinds=flag_kinds)
+def _count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Household)) or 0)
+
+
+def _placed(session: Session, household_ids: list[int]) -> list[PlacedRoom]:
+    places = household_places(session, set(household_ids))
+    return [PlacedRoom(h, *places[h]) for h in household_ids if h in places]
+
+
+def street_overview(session: Session) -> StreetMap:
+    """Every building of the street with its households counted by colour: one GROUP BY."""
+    rows = session.execute(
+        select(Committee.id, Committee.name, Building.id, Building.name, Building.sort_key,
+               Household.status, func.count(), func.sum(case((Household.flagged, 1), else_=0)))
+        .select_from(Household)
+        .join(Unit, Household.unit_id == Unit.id)
+        .join(Building, Unit.building_id == Building.id)
+        .join(Committee, Building.committee_id == Committee.id)
+        .group_by(Committee.id, Committee.name, Building.id, Building.name, Building.sort_key,
+                  Household.status)
+    )
+    committees: dict[int, CommitteeBlock] = {}
+    buildings: dict[int, tuple[CommitteeBlock, int, BuildingBlock]] = {}
+    for c_id, c_name, b_id, b_name, sort_key, status, count, flagged in rows:
+        committee = committees.setdefault(c_id, CommitteeBlock(c_id, c_name))
+        building = BuildingBlock(b_id, b_name, [], Counter())
+        _, _, building = buildings.setdefault(b_id, (committee, sort_key, building))
+        building.counts[status.value] += count
+        building.flagged += int(flagged or 0)
+    street = StreetMap(rooms_shown=False)
+    for committee, _, building in sorted(
+        buildings.values(), key=lambda entry: (entry[1], natural_key(entry[2].name))
+    ):
+        committee.buildings.append(building)
+        committee.counts.update(building.counts)
+        committee.flagged += building.flagged
+        street.counts.update(building.counts)
+    street.committees = sorted(committees.values(), key=lambda c: natural_key(c.name))
+    return street
+
+
+def group_street(buildings: Iterable[BuildingRooms]) -> StreetMap:
+    """The helper's rooms by building, grouped committee → building → unit → floor."""
+    street = StreetMap()
     committees: dict[int, CommitteeBlock] = {}
     for building in buildings:
         committee = committees.get(building.committee_id)
@@ -164,29 +229,22 @@ def group_street(
             committees[building.committee_id] = committee
         by_unit: dict[str, list[RoomCell]] = defaultdict(list)
         counts: Counter[str] = Counter()
+        flagged = 0
         for cell in building.rooms:
             by_unit[cell.unit].append(cell)
             counts[cell.status.value] += 1
-            if cell.flagged or (hits is not None and cell.household_id in hits):
-                placed = PlacedRoom(_address(building.building, cell), cell)
-                if cell.flagged:
-                    committee.flagged += 1
-                    street.flagged.append(placed)
-                if hits is not None and cell.household_id in hits:
-                    street.matches.append(placed)
+            flagged += cell.flagged
         units = [
             UnitBlock(name, _floors(by_unit[name])) for name in sorted(by_unit, key=natural_key)
         ]
-        committee.buildings.append(BuildingBlock(building.building_id, building.building, units,
-                                                 counts))
+        committee.buildings.append(
+            BuildingBlock(building.building_id, building.building, units, counts, flagged)
+        )
         committee.counts.update(counts)
+        committee.flagged += flagged
         street.counts.update(counts)
     street.committees = sorted(committees.values(), key=lambda c: natural_key(c.name))
     return street
-
-
-def _address(building: str, cell: RoomCell) -> str:
-    return "-".join(part for part in (building, cell.unit, cell.room) if part)
 
 
 def _floors(rooms: list[RoomCell]) -> list[tuple[int | None, list[RoomCell]]]:

@@ -47,3 +47,42 @@ def _room(cell: RoomCell, street: StreetMap) -> str:
         f'<a href="/households/{cell.household_id}" class="{classes}"{title}>'
         f"{escape(cell.room)}</a>"
     )
+
+
+BAR_WIDTH, BAR_GAP, BAR_HEIGHT = 10, 3, 48
+STACK_ORDER = ("green", "yellow", "orange", "red", "blue", "grey")
+
+
+def building_bars(committee: CommitteeBlock) -> Markup:
+    """The street overview of one committee: a bar per building, its households stacked by
+    colour, a dot over it when any is flagged; each bar links to the building on the
+    committee's own map."""
+    tallest = max((sum(b.counts.values()) for b in committee.buildings), default=1) or 1
+    width = len(committee.buildings) * (BAR_WIDTH + BAR_GAP)
+    parts = [
+        f'<svg class="bars" viewBox="0 -6 {width} {BAR_HEIGHT + 6}" width="{width}" '
+        f'height="{BAR_HEIGHT + 6}" role="img" aria-label="{escape(committee.name)}: '
+        'households by building and colour">'
+    ]
+    for i, building in enumerate(committee.buildings):
+        x = i * (BAR_WIDTH + BAR_GAP)
+        total = sum(building.counts.values())
+        summary = ", ".join(f"{building.counts[c]} {c}" for c in STACK_ORDER if building.counts[c])
+        flagged = f", {building.flagged} flagged" if building.flagged else ""
+        parts.append(
+            f'<a href="/map?committee={committee.id}#b{building.id}"><title>Building '
+            f"{escape(building.name)}: {total} households ({summary}){flagged}</title>"
+        )
+        y = float(BAR_HEIGHT)
+        for colour in STACK_ORDER:
+            if building.counts[colour]:
+                height = BAR_HEIGHT * building.counts[colour] / tallest
+                y -= height
+                parts.append(f'<rect class="{colour}" x="{x}" y="{y:.1f}" width="{BAR_WIDTH}" '
+                             f'height="{height:.1f}"/>')
+        if building.flagged:
+            parts.append(f'<circle class="flagdot" cx="{x + BAR_WIDTH / 2}" cy="{y - 3.5:.1f}" '
+                         'r="2.5"/>')
+        parts.append("</a>")
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above

@@ -8,22 +8,14 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ivr.db.models import Committee, FlagKind, Phone
+from ivr.db.models import Committee, Phone
 from ivr.web.campaigndata import campaign_names
-from ivr.web.mapdata import (
-    COLOURS,
-    MapFilter,
-    PlacedRoom,
-    StreetMap,
-    load_street_map,
-    map_committee,
-)
-from ivr.web.mapgrid import committee_grid
+from ivr.web.mapdata import COLOURS, MapFilter, load_street_map, map_committee
+from ivr.web.mapgrid import building_bars, committee_grid
 from ivr.web.viewer import Viewer
-from ivr.web.worklist import URGENCY
 
 QUERY_MAX = 40
-LIST_MAX = 100  # rows in the "flagged" and "matches" lists beside the map
+LIST_MAX = 100  # rows in the "to visit" and "matches" lists beside the map
 
 
 def parse_filter(request: Request) -> MapFilter:
@@ -34,6 +26,7 @@ def parse_filter(request: Request) -> MapFilter:
         campaign_id=_int(params.get("campaign")),
         query=params.get("q", "").strip()[:QUERY_MAX],
         committee_id=_int(params.get("committee")),
+        all_rooms=params.get("all") == "1",
     )
 
 
@@ -41,8 +34,9 @@ def map_page(request: Request) -> Response:
     viewer: Viewer = request.state.viewer
     flt = parse_filter(request)
     with request.app.state.db.session() as session:
-        street = load_street_map(session, viewer, flt)
-        phones = phones_of(session, [p.room.household_id for p in street.matches[:LIST_MAX]])
+        street = load_street_map(session, viewer, flt, list_max=LIST_MAX,
+                                 max_rooms=request.app.state.settings.report_map_max_rooms)
+        phones = phones_of(session, [p.household_id for p in street.matches])
         campaigns = campaign_names(session, viewer)
         committees = (
             session.execute(select(Committee.id, Committee.name).order_by(Committee.name))
@@ -57,8 +51,10 @@ def map_page(request: Request) -> Response:
         "colours": COLOURS,
         "campaigns": campaigns,
         "committees": committees,
-        "grids": [(c, committee_grid(c, street)) for c in street.committees],
-        "to_visit": sorted(street.flagged, key=lambda placed: _urgency(street, placed)),
+        "grids": [
+            (c, committee_grid(c, street) if street.rooms_shown else building_bars(c))
+            for c in street.committees
+        ],
         "list_max": LIST_MAX,
         "phones": phones,
     }
@@ -76,11 +72,6 @@ def phones_of(session: Session, household_ids: list[int]) -> dict[int, list[str]
         ):
             found.setdefault(household_id, []).append(number)
     return found
-
-
-def _urgency(street: StreetMap, placed: PlacedRoom) -> int:
-    kinds = street.flag_kinds.get(placed.room.household_id, [])
-    return min((URGENCY.index(FlagKind(k)) for k in kinds), default=len(URGENCY))
 
 
 def _int(value: str | None) -> int | None:

@@ -40,7 +40,7 @@ class Viewer:
         return self.is_admin or (committee_id is not None and committee_id == self.committee_id)
 
     def household_clause(self, household_column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
-        """A WHERE clause keeping rows (calls, flags, tasks…) of households this viewer may see."""
+        """A WHERE clause keeping rows (calls, flags, tasks) of households this viewer may see."""
         if self.is_admin:
             return true()
         return household_column.in_(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from ivr.db import Database
@@ -13,7 +14,7 @@ from ivr.db.models import Role
 from ivr.web.access import campaign_or_404, household_or_404, recording_or_404
 from ivr.web.calls import load_household_record
 from ivr.web.campaigndata import campaign_figures, campaign_names, campaign_rows
-from ivr.web.mapdata import MapFilter, load_street_map
+from ivr.web.mapdata import MapFilter, StreetMap, load_street_map
 from ivr.web.viewer import Viewer
 from ivr.web.worklist import load_worklist
 from tests.web.world import World, build_world
@@ -22,6 +23,11 @@ from tests.web.world import World, build_world
 @pytest.fixture
 def world_db(any_db: Database, tmp_path: Path) -> tuple[Database, World]:
     return any_db, build_world(any_db, tmp_path / "recordings")
+
+
+def _map(session: Session, viewer: Viewer, flt: MapFilter, max_rooms: int = 10_000
+         ) -> StreetMap:
+    return load_street_map(session, viewer, flt, max_rooms=max_rooms, list_max=100)
 
 
 def _viewers(world: World) -> tuple[Viewer, Viewer, Viewer]:
@@ -38,17 +44,36 @@ def test_map_is_scoped_and_filters_mark_matches(world_db: tuple[Database, World]
     admin, staff1, _ = _viewers(world)
     first, second = world.committee_ids
     with db.session() as session:
-        street = load_street_map(session, admin, MapFilter())
+        street = _map(session, admin, MapFilter())
         assert street.total == 160 and [c.id for c in street.committees] == [first, second]
-        own = load_street_map(session, staff1, MapFilter(committee_id=second))  # ignored
+        own = _map(session, staff1, MapFilter(committee_id=second))  # ignored
         assert [c.id for c in own.committees] == [first] and own.total == 80
-        assert {p.room.household_id for p in own.flagged} <= set(world.households[first])
-        red = load_street_map(session, staff1, MapFilter(colours=frozenset({"red", "blue"})))
+        assert {p.household_id for p in own.to_visit} == set(own.flag_kinds)
+        assert set(own.flag_kinds) <= set(world.households[first])
+        red = _map(session, staff1, MapFilter(colours=frozenset({"red", "blue"})))
         assert red.hits is not None
-        assert all(p.room.status.value in ("red", "blue") for p in red.matches)
-        assert len(red.matches) == red.counts["red"] + red.counts["blue"]
-        campaign = load_street_map(session, admin, MapFilter(campaign_id=world.campaign_id))
+        assert all(p.status in ("red", "blue") for p in red.matches)
+        assert len(red.hits) == len(red.matches) == red.counts["red"] + red.counts["blue"]
+        campaign = _map(session, admin, MapFilter(campaign_id=world.campaign_id))
         assert len(campaign.matches) == 60  # 30 tasks in each committee
+
+
+def test_a_large_street_is_drawn_as_bars_per_building(world_db: tuple[Database, World]) -> None:
+    db, world = world_db
+    admin, staff1, _ = _viewers(world)
+    with db.session() as session:
+        rooms = _map(session, admin, MapFilter())
+        bars = _map(session, admin, MapFilter(), max_rooms=100)
+        assert rooms.rooms_shown and not bars.rooms_shown
+        assert bars.counts == rooms.counts and bars.flagged == rooms.flagged
+        for by_room, by_bar in zip(rooms.committees, bars.committees, strict=True):
+            assert [b.id for b in by_room.buildings] == [b.id for b in by_bar.buildings]
+            assert [b.counts for b in by_room.buildings] == [b.counts for b in by_bar.buildings]
+            assert by_room.flagged == by_bar.flagged
+        assert _map(session, admin, MapFilter(all_rooms=True), max_rooms=100).rooms_shown
+        committee = MapFilter(committee_id=world.committee_ids[0])
+        assert _map(session, admin, committee, max_rooms=100).rooms_shown
+        assert _map(session, staff1, MapFilter(), max_rooms=10).rooms_shown  # one committee
 
 
 def test_direct_access_to_another_committee_is_not_found(world_db: tuple[Database, World]
@@ -68,7 +93,7 @@ def test_direct_access_to_another_committee_is_not_found(world_db: tuple[Databas
         nobody = Viewer(999, "unassigned", Role.STAFF, None)
         with pytest.raises(HTTPException):
             campaign_or_404(session, nobody, world.campaign_id)
-        assert load_street_map(session, nobody, MapFilter()).total == 0
+        assert _map(session, nobody, MapFilter()).total == 0
         assert load_worklist(session, nobody) == []
 
 
