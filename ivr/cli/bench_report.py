@@ -30,11 +30,19 @@ def bench_report(
     if as_json:
         emit_json(figures.as_json())
         return
+    drawn = "every room" if figures.map_draws_rooms else "a bar per building"
     console.print(
-        f"{figures.households} households: map p50 {figures.map_ms_p50} ms, "
-        f"p95 {figures.map_ms_p95} ms ({figures.map_bytes} bytes gzip); household page p95 "
-        f"{figures.household_page_ms_p95} ms; import {figures.import_rows_per_s} rows/s"
+        f"{figures.households} households: map ({drawn}) p50 {figures.map_ms_p50} ms, "
+        f"p95 {figures.map_ms_p95} ms, {figures.map_bytes} bytes gzip; household page p95 "
+        f"{figures.household_page_ms_p95} ms; import {figures.import_rows_per_s} rows/s",
+        highlight=False,
     )
+    if not figures.map_draws_rooms:
+        console.print(
+            f"one committee's rooms p50 {figures.committee_map_ms_p50} ms; every room of the "
+            f"street (?all=1) p50 {figures.all_rooms_map_ms_p50} ms",
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -53,6 +53,9 @@ class ReportFigures:
     household_page_ms_p95: float
     import_rows_per_s: float
     map_bytes: int  # as sent (gzip)
+    map_draws_rooms: bool  # False: the street overview (a bar per building)
+    committee_map_ms_p50: float | None  # one committee's rooms, when the map is the overview
+    all_rooms_map_ms_p50: float | None  # every room of the street (?all=1), likewise
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -80,7 +83,7 @@ def run_report_bench(
             password = secrets.token_urlsafe(16)
             sample = build_bench_database(db, households, password)
             with serving(settings, db) as base_url:
-                map_ms, page_ms, map_bytes = _measure(base_url, password, sample, map_fetches)
+                timings = _measure(base_url, password, sample, map_fetches)
         finally:
             db.dispose()
         scratch = Database(f"sqlite:///{folder / 'import.db'}")
@@ -90,11 +93,14 @@ def run_report_bench(
             scratch.dispose()
     return ReportFigures(
         households=households,
-        map_ms_p50=round(statistics.median(map_ms), 1),
-        map_ms_p95=round(_p95(map_ms), 1),
-        household_page_ms_p95=round(_p95(page_ms), 1),
+        map_ms_p50=round(statistics.median(timings.map_ms), 1),
+        map_ms_p95=round(_p95(timings.map_ms), 1),
+        household_page_ms_p95=round(_p95(timings.page_ms), 1),
         import_rows_per_s=round(rows_per_s, 1),
-        map_bytes=map_bytes,
+        map_bytes=timings.map_bytes,
+        map_draws_rooms=timings.draws_rooms,
+        committee_map_ms_p50=_median(timings.committee_ms),
+        all_rooms_map_ms_p50=_median(timings.all_rooms_ms),
     )
 
 
@@ -154,9 +160,17 @@ def serving(settings: Settings, db: Database) -> Iterator[str]:
         thread.join(SERVER_START_TIMEOUT_S)
 
 
-def _measure(
-    base_url: str, password: str, sample: list[int], map_fetches: int
-) -> tuple[list[float], list[float], int]:
+@dataclass
+class _Timings:
+    map_ms: list[float]
+    map_bytes: int
+    draws_rooms: bool
+    page_ms: list[float]
+    committee_ms: list[float]
+    all_rooms_ms: list[float]
+
+
+def _measure(base_url: str, password: str, sample: list[int], map_fetches: int) -> _Timings:
     client = httpx.Client(base_url=base_url, timeout=REQUEST_TIMEOUT_S, follow_redirects=True)
     with client:
         login = client.get("/login")
@@ -167,15 +181,22 @@ def _measure(
                                                 "csrf_token": token[1]})
         if signed_in.url.path != "/map":
             raise IvrError(f"bench sign-in failed ({signed_in.status_code})")
-        client.get("/map")  # warm-up: template compilation, caches
+        first = client.get("/map")  # warm-up: template compilation, caches
         client.get(f"/households/{sample[0]}")
-        map_ms, map_bytes = [], 0
+        timings = _Timings([], 0, 'class="fl"' in first.text, [], [], [])
         for _ in range(map_fetches):
             ms, response = _timed(client, "/map")
-            map_ms.append(ms)
-            map_bytes = int(response.headers.get("content-length") or len(response.content))
-        page_ms = [_timed(client, f"/households/{hid}")[0] for hid in sample]
-    return map_ms, page_ms, map_bytes
+            timings.map_ms.append(ms)
+            timings.map_bytes = int(response.headers.get("content-length") or
+                                    len(response.content))
+        timings.page_ms = [_timed(client, f"/households/{hid}")[0] for hid in sample]
+        committee = re.search(r'href="/map\?committee=(\d+)"', first.text)
+        if not timings.draws_rooms and committee:
+            fewer = max(3, map_fetches // 4)  # the street's every room is slow by design
+            timings.committee_ms = [_timed(client, f"/map?committee={committee[1]}")[0]
+                                    for _ in range(map_fetches)]
+            timings.all_rooms_ms = [_timed(client, "/map?all=1")[0] for _ in range(fewer)]
+    return timings
 
 
 def _timed(client: httpx.Client, path: str) -> tuple[float, httpx.Response]:
@@ -186,6 +207,10 @@ def _timed(client: httpx.Client, path: str) -> tuple[float, httpx.Response]:
     if response.status_code != 200:
         raise IvrError(f"GET {path}: HTTP {response.status_code}")
     return elapsed, response
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
 
 
 def _p95(values: list[float]) -> float:
