@@ -3,13 +3,15 @@ and the click-to-call seam. Every edit needs a reason and lands in the household
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ivr.db.models import Colour, Flag, Phone
+from ivr.db.models import Colour, Flag, Household, Phone
 from ivr.errors import InputError
 from ivr.households.flags import resolve_flag
 from ivr.households.status import set_status
@@ -43,7 +45,7 @@ async def change_status(request: Request) -> Response:
     form = await request.form()
     colour, reason = str(form.get("colour", "")), _reason(form.get("reason"))
 
-    def apply(session: Any, household: Any, viewer: Viewer) -> str:
+    def apply(session: Session, household: Household, viewer: Viewer) -> str:
         if colour not in {c.value for c in Colour}:
             raise InputError(f"unknown colour {colour!r}")
         change = set_status(session, household, Colour(colour), reason,
@@ -57,7 +59,7 @@ async def add_note(request: Request) -> Response:
     form = await request.form()
     text = str(form.get("note", ""))
 
-    def apply(session: Any, household: Any, viewer: Viewer) -> str:
+    def apply(session: Session, household: Household, viewer: Viewer) -> str:
         append_note(household, viewer.username, text)
         return "Note added."
 
@@ -69,7 +71,7 @@ async def resolve(request: Request) -> Response:
     resolution = _reason(form.get("resolution"))
     flag_id = request.path_params["flag_id"]
 
-    def apply(session: Any, household: Any, viewer: Viewer) -> str:
+    def apply(session: Session, household: Household, viewer: Viewer) -> str:
         flag = session.get(Flag, flag_id)
         if flag is None or flag.household_id != household.id:
             raise not_found()
@@ -111,7 +113,10 @@ async def start_call(request: Request) -> Response:
     return redirect_with(request, f"{back}#call-{attempt_id}", "Calling: pick up your phone.")
 
 
-async def _edit(request: Request, apply: Any) -> Response:
+Edit = Callable[[Session, Household, Viewer], str]
+
+
+async def _edit(request: Request, apply: Edit) -> Response:
     """Run ``apply(session, household, viewer)`` in one transaction on a household the viewer
     may see, then go back to its page with what happened."""
     viewer: Viewer = request.state.viewer
@@ -121,7 +126,7 @@ async def _edit(request: Request, apply: Any) -> Response:
     def run() -> str:
         with request.app.state.db.session() as session:
             household = household_or_404(session, viewer, household_id)
-            return str(apply(session, household, viewer))
+            return apply(session, household, viewer)
 
     try:
         message = await run_in_threadpool(run)
