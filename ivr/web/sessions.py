@@ -5,7 +5,8 @@ SameSite=Lax, Secure behind TLS) holds only the user id, a random session id, a 
 the password hash and the CSRF token; no health data. Each request reloads the user, so a
 disabled account, a changed role or committee, or a changed password takes effect at once. Logout
 revokes the session id in memory, so a copied cookie is dead too (until a restart; the cookie's
-own lifetime still bounds it).
+own lifetime still bounds it). A login lasts ``report_session_max_age_s`` from sign-in, however
+active the session.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class SessionKeeper:
     def start(self, session: dict[str, Any], user: StaffUser) -> None:
         session.clear()
         session.update(uid=user.id, sid=secrets.token_urlsafe(16),
-                       fp=self.fingerprint(user.password_hash))
+                       fp=self.fingerprint(user.password_hash), at=int(time.time()))
         new_csrf_token(session)
 
     def end(self, session: dict[str, Any]) -> None:
@@ -74,6 +75,10 @@ class SessionKeeper:
         """The signed-in user of this session, or None (not signed in, revoked, disabled)."""
         uid, sid, fp = session.get("uid"), session.get("sid"), session.get("fp")
         if not isinstance(uid, int) or not sid or not fp or sid in self._revoked:
+            return None
+        # the cookie is re-signed whenever the session changes (a flash message), which would
+        # slide its expiry: the login time bounds it absolutely
+        if time.time() - float(session.get("at", 0)) > self.max_age_s:
             return None
         with self.db.session() as db_session:
             user = db_session.get(StaffUser, uid)
