@@ -120,6 +120,14 @@ class Settings(BaseSettings):
     default_country: str = "CN"
     recordings_dir: Path | None = None  # default: the instance's monitor folder
     recording_retention_days: int = Field(90, ge=1)
+    # the campaign dialer (ivr run): limits over all campaigns, and how often it looks again
+    dialer_max_channels: int = Field(60, ge=1, le=1000)  # calls in flight at once, all campaigns
+    dialer_prepare_ahead: int = Field(12, ge=1, le=1000)  # attempts committed before a slot frees
+    dialer_poll_s: float = Field(1.0, ge=0.05, le=60.0)  # campaign changes picked up this often
+    dialer_lease_s: int = Field(1800, ge=60)  # a claimed household is this node's for this long
+    dialer_drain_timeout_s: float = Field(600.0, ge=1.0)  # on SIGTERM, calls get this to finish
+    dialer_node: str = ""  # name of this dialer node; default the host name
+    campaign_timezone: str = "Asia/Shanghai"  # calling windows of a campaign that names none
 
     # simulated residents (embedded Asterisk only)
     simulation_enabled: bool = True
