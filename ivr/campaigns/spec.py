@@ -78,6 +78,50 @@ class Window(_Strict):
         return f"{days} {self.start:%H:%M}-{end}"
 
 
+_DAY_WORDS = {
+    "daily": WEEKDAYS,
+    "everyday": WEEKDAYS,
+    "weekdays": WEEKDAYS[:5],
+    "weekends": WEEKDAYS[5:],
+}
+_WINDOW_TIMES = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+
+
+def parse_days(text: str) -> tuple[str, ...]:
+    """``mon-fri``, ``sat,sun``, ``mon,wed-fri``, ``daily``, ``weekdays``, ``weekends``."""
+    days: list[str] = []
+    for part in text.lower().replace(" ", "").split(","):
+        if part in _DAY_WORDS:
+            days += _DAY_WORDS[part]
+            continue
+        first, _, last = part.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise InputError(f"days {text!r}: use mon … sun, ranges like mon-fri, or daily")
+        a, b = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        span = range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)]
+        days += [WEEKDAYS[i] for i in span]
+    return tuple(sorted(set(days), key=WEEKDAYS.index))
+
+
+def parse_window(text: str) -> Window:
+    """``"mon-fri 09:00-12:00"``, ``"22:00-02:00"`` (every day, past midnight), ``"always"``."""
+    words = text.strip().rsplit(" ", 1)
+    if text.strip().lower() == "always":
+        return Window(start=MIDNIGHT, end=MIDNIGHT)
+    days = parse_days(words[0]) if len(words) == 2 else WEEKDAYS
+    found = _WINDOW_TIMES.match(words[-1])
+    if not found:
+        raise InputError(f"window {text!r}: use [DAYS] HH:MM-HH:MM, e.g. 'mon-fri 09:00-12:00'")
+    h1, m1, h2, m2 = (int(g) for g in found.groups())
+    if h2 == 24 and m2 == 0:
+        h2 = 0  # 24:00 is the next midnight
+    try:
+        return Window(days=days, start=time(h1, m1), end=time(h2, m2))  # type: ignore[arg-type]
+    except ValueError as exc:
+        message = describe_errors(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise InputError(f"window {text!r}: {message}") from None
+
+
 class RetryRule(_Strict):
     """After an attempt ends so: wait ``delay_s``, and give up after ``max_attempts`` such."""
 
@@ -245,7 +289,9 @@ def parse_spec(data: dict[str, Any], where: str = "campaign") -> CampaignSpec:
 
 
 def describe_errors(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or 'spec'}: {err['msg'].removeprefix('Value error, ')}"
-        for err in exc.errors()
-    )
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
