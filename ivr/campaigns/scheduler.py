@@ -224,8 +224,12 @@ class Dialer:
             return
         loop_now = asyncio.get_running_loop().time()
         now = self.clock()
+        waiting_priority: int | None = None  # a campaign above is owed the free channels
         for run in sorted(self.runs.values(), key=lambda r: (-r.spec.priority, r.id)):
             if not run.dialing or not run.window_open(now):
+                continue
+            if waiting_priority is not None and run.spec.priority < waiting_priority:
+                self._prepare_more(run, loop_now)
                 continue
             while (
                 run.ready
@@ -242,6 +246,9 @@ class Dialer:
                 self._spawn(self.engine.originate(call), f"originate-{call.uuid}")
                 self.stats.started += 1
             self._prepare_more(run, loop_now)
+            if (run.ready or run.preparing) and run.active < run.spec.max_channels:
+                # it waits for its pacing or its next attempts: lower priorities wait behind it
+                waiting_priority = run.spec.priority
 
     def _prepare_more(self, run: CampaignRun, loop_now: float) -> None:
         cap = min(self.settings.dialer_prepare_ahead, run.spec.max_channels, self.max_channels)

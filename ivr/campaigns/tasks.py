@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ivr.campaigns.spec import CampaignSpec, Schedule, retry_outcome
@@ -37,6 +37,7 @@ from ivr.db.models import (
     Phone,
     Task,
     TaskState,
+    utcnow,
 )
 from ivr.households.dnc import blocked_numbers
 from ivr.households.flags import raise_flag
@@ -176,6 +177,7 @@ def claim_due(
                 Task.campaign_id == campaign_id,
                 Task.state == TaskState.PENDING,
                 Task.next_attempt_at <= now,
+                or_(Task.deadline_at.is_(None), Task.deadline_at > now),  # late: missed
             )
             .order_by(Task.next_attempt_at, Task.id)
             .limit(limit)
@@ -239,12 +241,23 @@ def claim_due(
 def release(session: Session, task_ids: Iterable[int]) -> None:
     """Give claimed tasks back to the queue unchanged (their calls were never placed)."""
     ids = list(task_ids)
-    if ids:
-        session.execute(
-            update(Task)
-            .where(Task.id.in_(ids), Task.state == TaskState.ACTIVE)
-            .values(state=TaskState.PENDING, lease_owner=None, lease_until=None)
-        )
+    if not ids:
+        return
+    cancelled = select(Campaign.id).where(Campaign.state == CampaignState.CANCELLED)
+    active = (Task.id.in_(ids), Task.state == TaskState.ACTIVE)
+    session.execute(
+        update(Task)
+        .where(*active, Task.campaign_id.in_(cancelled))
+        .values(state=TaskState.SKIPPED, last_outcome="cancelled", lease_owner=None,
+                lease_until=None, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Task)
+        .where(*active)
+        .values(state=TaskState.PENDING, lease_owner=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- outcomes ------------------------------------------------------------------------------
@@ -289,6 +302,10 @@ def apply_outcome(
         _finish(task, TaskState.DONE, outcome, now)
         return task.state
     task.last_outcome = outcome
+    campaign_state = session.scalar(select(Campaign.state).where(Campaign.id == task.campaign_id))
+    if campaign_state is CampaignState.CANCELLED:
+        _finish(task, TaskState.SKIPPED, "cancelled", now)  # no retry for a cancelled campaign
+        return task.state
     phones = session.scalar(
         select(func.count()).select_from(Phone).where(Phone.household_id == task.household_id)
     ) or 0

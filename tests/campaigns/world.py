@@ -73,6 +73,7 @@ def spec(household_ids: list[int], **changes: Any) -> CampaignSpec:
         "max_channels": 4,
         "max_cps": 20,
         "ring_timeout_s": 4,
+        "amd": False,  # tests about AMD ask for it
         "retry": {
             name: {"delay_s": 1, "max_attempts": 2}
             for name in ("busy", "no_answer", "failed", "machine", "hung_up_early")
