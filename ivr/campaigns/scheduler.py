@@ -130,12 +130,16 @@ class Dialer:
         self._background: set[asyncio.Task[Any]] = set()
         self._writes: set[asyncio.Future[Any]] = set()
         self._ami_was_down = False
+        # Asterisk refuses Originates while it shuts down and before its dialplan is loaded:
+        # dial only between FullyBooted (sent on every AMI login once booted) and Shutdown
+        self._pbx_ready = engine.ami.connected.is_set()
 
     # -- running ------------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Dial until ``stop`` is set, then stop starting calls and let those in flight end."""
         self.engine.ami.add_connection_listener(self._on_ami_connection)
+        self.engine.ami.add_listener(self._on_ami_event)
         await self.reconcile()
         poller = asyncio.create_task(self._poll_loop(), name="dialer-poll")
         try:
@@ -220,7 +224,7 @@ class Dialer:
 
     def _fill(self) -> None:
         """Start every call that channels, pacing and windows allow, and prepare more."""
-        if self.stopping or not self.engine.ami.connected.is_set():
+        if self.stopping or not self._pbx_ready or not self.engine.ami.connected.is_set():
             return
         loop_now = asyncio.get_running_loop().time()
         now = self.clock()
@@ -461,9 +465,17 @@ class Dialer:
 
     # -- Asterisk coming and going ------------------------------------------------------------
 
+    def _on_ami_event(self, event: Any) -> None:
+        if event.event == "Shutdown":
+            self._pbx_ready = False
+        elif event.event == "FullyBooted":
+            self._pbx_ready = True
+            self._wake.set()
+
     def _on_ami_connection(self, up: bool) -> None:
         if not up:
             self._ami_was_down = True
+            self._pbx_ready = False
             return
         if self._ami_was_down and not self.stopping:
             self._ami_was_down = False

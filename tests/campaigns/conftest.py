@@ -30,10 +30,25 @@ def campaign_db(campaign_settings: Settings) -> Iterator[Database]:
     database.dispose()
 
 
+async def simulator_ready(settings: Settings, timeout: float = 30.0) -> None:
+    """The resident simulator (started by ``pbx.up()`` as a daemon) takes a few seconds to
+    import and log in; a call placed before it listens is refused by the residents' side."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", settings.simulation_port)
+            except OSError:
+                await asyncio.sleep(0.2)
+                continue
+            writer.close()
+            return
+
+
 @pytest.fixture
 async def dial_engine(
     pbx: EmbeddedPbx, campaign_settings: Settings, campaign_db: Database
 ) -> AsyncIterator[CallEngine]:
+    await simulator_ready(campaign_settings)
     async with CallEngine(campaign_settings, campaign_db, audiosocket_port=0) as running:
         await asyncio.wait_for(running.ami.connected.wait(), 10)
         yield running
