@@ -80,18 +80,20 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "ivr")
     cache_dir: Path = Field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "ivr")
     database_url: str = ""  # empty: sqlite file in data_dir
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     # which Asterisk: the embedded one, or the user's own
     pbx_mode: Literal["embedded", "external"] = "embedded"
     pbx_tree: Path | None = None  # the mmdebstrap tree; default cache_dir/asterisk-sid
     pbx_instance: str = "default"
     pbx_boot_timeout_s: float = 60.0
+    pbx_sip_bind: str = "127.0.0.1"  # 0.0.0.0 to let desk phones on the LAN register
     pbx_sip_port: int = Field(5060, ge=1, le=65535)
     pbx_rtp_start: int = Field(10000, ge=1024, le=65535)
     pbx_rtp_end: int = Field(10999, ge=1024, le=65535)
     pbx_staff_phones: list[str] = Field(default_factory=lambda: ["staff1", "staff2"])
     pbx_staff_password: SecretStr | None = None  # default: generated and kept in the instance
+    transfer_endpoints: list[str] = Field(default_factory=lambda: ["staff1", "staff2"])
     pbx_trunk_host: str = ""  # carrier SIP host; empty: no trunk rendered
     pbx_trunk_username: str = ""
     pbx_trunk_password: SecretStr | None = None
@@ -108,7 +110,7 @@ class Settings(BaseSettings):
 
     # AudioSocket: where our server listens, and the address the dialplan connects to
     audiosocket_bind: str = "127.0.0.1"
-    audiosocket_port: int = Field(9092, ge=1, le=65535)
+    audiosocket_port: int = Field(9092, ge=0, le=65535)  # 0: any free port
     audiosocket_address: str = ""  # what the dialplan dials; default bind:port
     audiosocket_max_payload: int = Field(4096, ge=320, le=65535)
     audiosocket_idle_timeout_s: float = 10.0  # no frame from Asterisk this long: the call is dead
@@ -129,6 +131,17 @@ class Settings(BaseSettings):
     dialer_node: str = ""  # name of this dialer node; default the host name
     campaign_timezone: str = "Asia/Shanghai"  # calling windows of a campaign that names none
 
+    # answering-machine detection (app_amd), milliseconds; see dialplans/amd.conf.j2
+    amd_total_analysis_time: int = Field(5000, ge=1000, le=30000)
+    amd_silence_threshold: int = Field(256, ge=1, le=32767)
+    amd_initial_silence: int = Field(2500, ge=500, le=10000)
+    amd_after_greeting_silence: int = Field(800, ge=100, le=5000)
+    amd_greeting: int = Field(1500, ge=500, le=10000)
+    amd_min_word_length: int = Field(100, ge=10, le=2000)
+    amd_maximum_word_length: int = Field(5000, ge=500, le=20000)
+    amd_between_words_silence: int = Field(50, ge=10, le=1000)
+    amd_maximum_number_of_words: int = Field(2, ge=1, le=20)
+
     # simulated residents (embedded Asterisk only)
     simulation_enabled: bool = True
     simulation_port: int = Field(9093, ge=1, le=65535)
@@ -143,7 +156,7 @@ class Settings(BaseSettings):
     asr_no_speech_threshold: float = Field(0.6, ge=0.0, le=1.0)
     asr_min_speech_ms: int = Field(120, ge=0, le=2000)  # less voiced audio than this: no answer
     tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
-    vad_trailing_silence_ms: int = Field(300, ge=100, le=2000)
+    vad_trailing_silence_ms: int = Field(400, ge=100, le=2000)  # a comma pause is ~300 ms
     vad_no_input_timeout_ms: int = Field(6000, ge=500, le=60000)
     vad_max_utterance_ms: int = Field(12000, ge=1000, le=60000)
     vad_speech_start_ms: int = Field(40, ge=20, le=500)  # voiced this long before barge-in fires
@@ -153,7 +166,6 @@ class Settings(BaseSettings):
     prompt_cache_dir: Path = Path("voice_prompts/cache")  # pre-rendered prompts, 8 kHz WAV
     temperature_min_c: float = Field(34.0, ge=25.0, le=40.0)  # outside: not understood
     temperature_max_c: float = Field(42.5, ge=37.0, le=46.0)
-
 
     # household database: where rows without a street or committee column go; staff accounts
     households_default_street: str = Field("Default Street", min_length=1, max_length=120)

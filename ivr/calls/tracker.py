@@ -31,6 +31,12 @@ STATE_RING = 4  # our side of an outgoing call while dialling
 STATE_RINGING = 5  # the far end is ringing
 STATE_UP = 6
 
+# conversation results that mean the resident was reached and the conversation ended properly
+# (the script outcomes of ivr.script.model.OUTCOMES)
+SCRIPT_ENDINGS = frozenset(
+    {"completed", "opted_out", "transferred", "callback", "unclear", "declined"}
+)
+
 # how long to wait for the OriginateResponse after the robot channel hung up unanswered
 # (or for the Hangup after a failed OriginateResponse) before deciding with what is known
 SETTLE_S = 0.5
@@ -275,8 +281,9 @@ class CallTracker:
         if call.amd_status == "MACHINE":
             call.reason = call.reason or f"answering machine ({call.amd_cause})"
             self.move(call, AttemptState.MACHINE)
-        elif call.conversation_result == "completed":
-            call.reason = call.reason or "conversation completed"
+        elif call.conversation_result in SCRIPT_ENDINGS:
+            # the script came to an end with the resident: done, whatever the answers were
+            call.reason = call.reason or f"conversation ended: {call.conversation_result}"
             self.move(call, AttemptState.COMPLETED)
         elif call.conversation_result and call.conversation_result.startswith("failed"):
             call.reason = call.reason or call.conversation_result

@@ -57,6 +57,7 @@ MODULES = (
     "func_channel.so",
     "func_callerid.so",
     "func_hangupcause.so",
+    "func_devstate.so",
     "format_wav.so",
     "format_pcm.so",
     "format_sln.so",

@@ -58,7 +58,7 @@ class Persona(BaseModel):
     misspeak_c: float | None = None  # says this temperature first, corrects it when read back
     opt_out_at: int | None = None  # at this question (1-based) asks never to be called again
     human_at: int | None = None  # at this question asks for a person
-    hangup_at: int | None = None  # hangs up while this question is being asked
+    hangup_at: int | None = None  # hangs up instead of answering this question (1-based)
     hangup_after_s: float | None = None  # hangs up this long after answering
     silent_at: int | None = None  # says nothing at this question (and after)
 

@@ -102,14 +102,22 @@ class Mind:
 
     def answer(self, question: Question) -> Answer | None:
         p = self.persona
-        if question.kind in ("goodbye", "other"):
+        if question.kind in ("goodbye", "other", "handover"):
             return None
         if question.kind == "confirm":
             return self._confirm(question)
+        if question.kind == "opt_out_confirm":
+            # only someone who asked to be left alone says yes to it
+            wanted = (
+                self.persona.opt_out_at is not None and self.questions >= self.persona.opt_out_at
+            )
+            return self._yes_no("opt_out_confirm", wanted, YES[:4], NO)
         self.questions += 1
         q = self.questions
         if p.silent_at is not None and q >= p.silent_at:
             return None
+        if p.hangup_at == q:
+            return Answer(hang_up=True, slot="hangup")
         if p.opt_out_at == q:
             return Answer(self.rng.choice(OPT_OUT), keys="9" if p.dtmf_only else "", slot="opt_out")
         if p.human_at == q:
@@ -166,11 +174,15 @@ class Mind:
 
 
 def _read_back_value(text: str) -> float | None:
-    """The temperature the robot read back ("I heard thirty seven point two...")."""
+    """The temperature the robot read back ("I heard thirty seven point two degrees...")."""
     from ivr.understanding import parse_temperature
 
     lowered = text.lower()
-    match = re.search(r"heard (.*?)(degrees|\.|,|is that|$)", lowered)
+    # the read-back runs from "heard" to the unit or the question; a decimal point is not an end
+    match = re.search(
+        r"heard (.*?)(?:degrees|celsius|fahrenheit|is that|[.,?!](?:\s|$)|$)", lowered
+    )
     fragment = match.group(1) if match else lowered
-    result = parse_temperature(fragment)
+    unit = " fahrenheit" if "fahrenheit" in lowered else ""
+    result = parse_temperature(fragment + unit)
     return None if result is None else result.value

@@ -209,12 +209,11 @@ class ResidentSimulator:
             asyncio.get_running_loop().call_later(
                 persona.hangup_after_s, self._hang_up, session, record
             )
-        if not persona.dtmf_only:
-            await self._say(session, persona, GREETING)
+        # everyone who picks up says hello, even one who then answers by keypad
+        await self._say(session, persona, GREETING)
         mind = phrasing.Mind(persona, random.Random(record.number))
         detector = TurnDetector()
         turn_index = 0
-        hangup_timer: asyncio.TimerHandle | None = None
         while True:
             event = await session.next_event()
             if isinstance(event, Hangup):
@@ -225,11 +224,6 @@ class ResidentSimulator:
             if session.playing:
                 continue  # a person does not listen while talking; the robot may barge in
             turn = detector.push(event.pcm)
-            if detector.in_turn and hangup_timer is None and persona.hangup_at == turn_index + 1:
-                # hang up a second into the question it will not answer
-                hangup_timer = asyncio.get_running_loop().call_later(
-                    1.0, self._hang_up, session, record
-                )
             if turn is None:
                 continue
             turn_index += 1
@@ -239,14 +233,17 @@ class ResidentSimulator:
                 record.said.append({"turn": turn_index, "text": persona.reply})
                 await self._say(session, persona, persona.reply)
                 continue
-            heard = await self.recognizer.transcribe_tail(turn.pcm)
+            turn_ended = asyncio.get_running_loop().time()
+            heard = await self.recognizer.transcribe_turn(turn.pcm)
             record.heard.append(heard)
             question = classify(heard)
             answer = mind.answer(question)
             if answer is None:
                 continue
             await asyncio.sleep(REPLY_DELAY_S)
-            record.said.append(answer.log(turn_index, question))
+            said = answer.log(turn_index, question)
+            said["reply_after_s"] = round(asyncio.get_running_loop().time() - turn_ended, 2)
+            record.said.append(said)
             if answer.hang_up:
                 self._hang_up(session, record)
                 return

@@ -1,0 +1,251 @@
+"""Every path of the temperature check-in, end to end: real calls through the embedded Asterisk
+to simulated residents who hear the robot and answer in their own voices. Asserts what ends up
+on each household: answers, fields, flags, opt-out, status history and the call's turns.
+
+All calls of the module run at once (like a small campaign) so the module takes about as long
+as its longest call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from ivr.calls.engine import CallEngine
+from ivr.config import Settings
+from ivr.db import Database
+from ivr.db.models import (
+    Answer,
+    Attempt,
+    AttemptState,
+    DoNotCall,
+    Flag,
+    FlagKind,
+    Household,
+    StatusChange,
+    Turn,
+)
+from ivr.dialogue import ScriptRunner
+from ivr.households.generate import generate_neighbourhood
+from ivr.pbx import EmbeddedPbx
+from ivr.phone import national_form
+from ivr.residents.persona import ASTDB_FAMILY, Persona
+from ivr.script import load_script
+
+pytestmark = [pytest.mark.pbx, pytest.mark.asyncio(loop_scope="module")]
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "temperature_checkin.yaml"
+JOE = "en_US-joe-medium"
+# one household per path; voices the recogniser hears reliably (accuracy on hard voices is
+# measured by `ivr bench speech`, not here)
+PATHS: dict[str, Persona] = {
+    "normal": Persona(temperature=36.6, voice=JOE),
+    "fever": Persona(temperature=38.4, symptoms=("fever",), voice="espeak:en-us"),
+    "went_out": Persona(temperature=36.9, went_out=True, voice=JOE),
+    "repeat": Persona(temperature=37.1, repeat_first=True, voice=JOE),
+    "silence": Persona(silent_at=1, voice=JOE),
+    "corrected": Persona(temperature=36.8, misspeak_c=37.9, voice=JOE),
+    "dtmf": Persona(temperature=36.5, dtmf_only=True),
+    "opt_out": Persona(temperature=36.7, opt_out_at=2, voice=JOE),
+    "human": Persona(human_at=1, voice=JOE),
+    "hangup": Persona(temperature=36.4, hangup_at=2, voice=JOE),
+    "machine": Persona(kind="voicemail", voice="espeak:en-us+f2"),
+}
+
+
+class Campaign:
+    """The calls of this module: one household per path, called at the same time."""
+
+    def __init__(self, db: Database, households: dict[str, Any]) -> None:
+        self.db = db
+        self.households = households
+        self.calls: dict[str, Any] = {}
+        self.results: dict[str, Any] = {}
+
+    def household(self, path: str) -> int:
+        return self.households[path].id
+
+    def rows(self, model: Any, path: str, *criteria: Any) -> list[Any]:
+        with self.db.session() as session:
+            return list(session.scalars(
+                select(model).where(model.household_id == self.household(path), *criteria)
+            ))  # fmt: skip
+
+    def answers(self, path: str) -> dict[str, Any]:
+        return {a.field: ("unclear" if a.unclear else a.value) for a in self.rows(Answer, path)}
+
+    def flags(self, path: str) -> set[FlagKind]:
+        return {f.kind for f in self.rows(Flag, path) if f.resolved_at is None}
+
+    def attempt(self, path: str) -> Attempt:
+        with self.db.session() as session:
+            return session.scalars(
+                select(Attempt).where(Attempt.uuid == self.calls[path].uuid)
+            ).one()
+
+    def story(self, path: str) -> str:
+        """The call as a transcript, for assertion messages."""
+        lines = [f"{path}: {self.calls[path].state.value} / {self.calls[path].conversation_result}"]
+        for t in self.turns(path):
+            lines.append(
+                f"  {t.seq:2} {t.event:16} {t.prompt_text[:40]!r:44} heard={t.heard_text!r} "
+                f"keys={t.dtmf} value={t.value} conf={t.confidence}"
+            )
+        return "\n".join(lines)
+
+    def turns(self, path: str) -> list[Turn]:
+        with self.db.session() as session:
+            attempt = session.scalars(
+                select(Attempt).where(Attempt.uuid == self.calls[path].uuid)
+            ).one()
+            return list(session.scalars(select(Turn).where(Turn.attempt_id == attempt.id)
+                                        .order_by(Turn.seq)))  # fmt: skip
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def campaign(pbx: EmbeddedPbx, pbx_settings: Settings, tmp_path_factory) -> Campaign:  # type: ignore[no-untyped-def]
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('dialogue') / 'calls.db'}")
+    with db.session() as session:
+        world = generate_neighbourhood(session, households=len(PATHS), buildings=2, seed=7)
+    households = dict(zip(PATHS, world.households, strict=False))
+    script = load_script(SCRIPT)
+    result = Campaign(db, households)
+    async with CallEngine(pbx_settings, db, audiosocket_port=0) as engine:
+        runner = ScriptRunner(pbx_settings, engine.writer, script, ami=engine.ami)
+        await runner.prepare()
+        for path, persona in PATHS.items():
+            household = households[path]
+            number = household.phones[0]
+            await engine.ami.db_put(ASTDB_FAMILY, national_form(number), persona.encode())
+        for path in PATHS:
+            household = households[path]
+            context = await runner.prepare_household(household.id)
+            result.calls[path] = await engine.place(
+                household.phones[0], conversation=runner.conversation, context=context,
+                household_id=household.id, amd=script.amd, record=True,
+            )  # fmt: skip
+        await asyncio.wait_for(
+            asyncio.gather(*(asyncio.shield(c.ended) for c in result.calls.values())), 300
+        )
+        await engine.writer.flush()
+        await asyncio.sleep(1.0)
+        await engine.writer.flush()
+        result.results = {p: runner.results.get(c.uuid) for p, c in result.calls.items()}
+    return result
+
+
+async def test_normal_answers_are_stored(campaign: Campaign) -> None:
+    assert campaign.attempt("normal").state is AttemptState.COMPLETED
+    assert campaign.answers("normal") == {
+        "temperature": 36.6,
+        "went_out": False,
+        "symptoms": False,
+    }, campaign.story("normal")
+    assert campaign.flags("normal") == set()
+    with campaign.db.session() as session:
+        household = session.get(Household, campaign.household("normal"))
+        assert household.fields["temperature"] == 36.6
+        assert household.fields["last_call_outcome"] == "completed"
+    turns = campaign.turns("normal")
+    assert [t.event for t in turns if t.expect == "temperature"] == ["answer"]
+    assert all(t.turn_ms is not None and t.turn_ms > 0 for t in turns if t.event == "answer")
+
+
+async def test_fever_and_symptoms_flag_the_household(campaign: Campaign) -> None:
+    answers = campaign.answers("fever")
+    assert answers.get("temperature") == 38.4, campaign.story("fever")
+    assert answers["symptoms"] is True, campaign.story("fever")
+    assert {FlagKind.FEVER, FlagKind.SYMPTOMS} <= campaign.flags("fever")
+
+
+async def test_went_out_is_stored_and_flagged(campaign: Campaign) -> None:
+    assert campaign.answers("went_out")["went_out"] is True
+    assert FlagKind.WENT_OUT in campaign.flags("went_out")
+    assert FlagKind.FEVER not in campaign.flags("went_out")
+
+
+async def test_repeat_request_repeats_the_question(campaign: Campaign) -> None:
+    assert campaign.answers("repeat")["temperature"] == 37.1
+    events = [t.event for t in campaign.turns("repeat")]
+    assert "intent:repeat" in events
+
+
+async def test_silence_ends_unclear_never_guessed(campaign: Campaign) -> None:
+    answers = campaign.answers("silence")
+    assert answers and set(answers.values()) == {"unclear"}
+    assert FlagKind.UNCLEAR in campaign.flags("silence")
+    assert campaign.calls["silence"].conversation_result == "unclear"
+    turns = campaign.turns("silence")
+    assert any(t.event == "no_input" for t in turns)
+    assert any("#keypad" in t.prompt_id for t in turns)  # the keypad was offered
+
+
+async def test_misheard_value_is_corrected_at_confirmation(campaign: Campaign) -> None:
+    # never the 37.9 said first
+    assert campaign.answers("corrected")["temperature"] == 36.8, campaign.story("corrected")
+    confirms = [t for t in campaign.turns("corrected") if t.prompt_id.endswith("#confirm")]
+    assert [t.value for t in confirms][:2] == [False, True]
+
+
+async def test_dtmf_only_resident(campaign: Campaign) -> None:
+    story = campaign.story("dtmf")
+    assert campaign.answers("dtmf") == {
+        "temperature": 36.5,
+        "went_out": False,
+        "symptoms": False,
+    }, story
+    assert all(t.dtmf for t in campaign.turns("dtmf") if t.expect), story
+
+
+async def test_opt_out_mid_script_is_permanent(campaign: Campaign) -> None:
+    assert campaign.calls["opt_out"].conversation_result == "opted_out"
+    assert campaign.attempt("opt_out").state is AttemptState.COMPLETED
+    # what was said before stays; the question it was asked at gets no answer
+    assert campaign.answers("opt_out") == {"temperature": 36.7}, campaign.story("opt_out")
+    number = campaign.households["opt_out"].phones[0]
+    with campaign.db.session() as session:
+        household = session.get(Household, campaign.household("opt_out"))
+        assert household.opted_out and household.opted_out_at is not None
+        assert session.get(DoNotCall, number) is not None
+
+
+async def test_asking_for_a_person_puts_a_callback_on_the_worklist(campaign: Campaign) -> None:
+    assert campaign.calls["human"].conversation_result == "callback"  # no staff phone registered
+    assert FlagKind.HUMAN_REQUESTED in campaign.flags("human")
+
+
+async def test_hang_up_mid_question_keeps_what_was_said(campaign: Campaign) -> None:
+    assert campaign.attempt("hangup").state is AttemptState.HUNG_UP_EARLY, campaign.story("hangup")
+    assert campaign.answers("hangup") == {"temperature": 36.4}, campaign.story("hangup")
+    assert campaign.calls["hangup"].conversation_result == "incomplete"
+
+
+async def test_answering_machine_gets_the_message(campaign: Campaign) -> None:
+    attempt = campaign.attempt("machine")
+    assert attempt.state is AttemptState.MACHINE
+    assert attempt.amd_status == "MACHINE"
+    assert campaign.calls["machine"].conversation_result == "machine_message"
+    assert campaign.answers("machine") == {}
+
+
+async def test_calls_do_not_change_colours(campaign: Campaign) -> None:
+    """The check-in script has flag rules only: no call changed a household's colour."""
+    with campaign.db.session() as session:
+        changes = session.scalars(select(StatusChange).where(StatusChange.attempt_id.is_not(None)))
+        assert list(changes) == []
+
+
+def test_every_answered_call_is_recorded(campaign: Campaign) -> None:
+    from ivr.db.models import Recording
+
+    with campaign.db.session() as session:
+        recorded = {r.attempt_id: r.path for r in session.scalars(select(Recording))}
+    answered = {campaign.attempt(p).id for p, c in campaign.calls.items()
+                if c.times.get(AttemptState.ANSWERED)}  # fmt: skip
+    assert set(recorded) == answered
+    assert all(Path(path).stat().st_size > 8000 for path in recorded.values())  # > 0.5 s of audio
