@@ -50,6 +50,11 @@ class TurnDetector:
         self.speaking_since_ms = 0  # how long the current turn has had speech
 
     @property
+    def speech_ms(self) -> int:
+        """Speech heard so far in the current turn."""
+        return self._speech_ms
+
+    @property
     def in_turn(self) -> bool:
         return self._speech_ms >= self.min_speech_ms
 

@@ -61,6 +61,7 @@ class Persona(BaseModel):
     hangup_at: int | None = None  # hangs up instead of answering this question (1-based)
     hangup_after_s: float | None = None  # hangs up this long after answering
     silent_at: int | None = None  # says nothing at this question (and after)
+    barges_in: bool = False  # says "yes" over the robot's read-back without waiting for its end
 
     @property
     def played_by_dialplan(self) -> bool:

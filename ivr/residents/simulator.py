@@ -43,6 +43,8 @@ VOICEMAIL_GREETING = (
 )
 MAX_CALL_S = 300.0
 REPLY_DELAY_S = 0.25  # a person takes a breath before answering
+BARGE_IN_AFTER_MS = 1200
+BARGE_IN_TEXT = "Yes, yes."
 
 
 @dataclass
@@ -214,6 +216,7 @@ class ResidentSimulator:
         mind = phrasing.Mind(persona, random.Random(record.number))
         detector = TurnDetector()
         turn_index = 0
+        interrupt_next = False
         while True:
             event = await session.next_event()
             if isinstance(event, Hangup):
@@ -224,6 +227,14 @@ class ResidentSimulator:
             if session.playing:
                 continue  # a person does not listen while talking; the robot may barge in
             turn = detector.push(event.pcm)
+            if interrupt_next and detector.speech_ms >= BARGE_IN_AFTER_MS:
+                # an impatient resident: "yes, yes" over the robot's read-back
+                interrupt_next = False
+                detector.reset()
+                said = {"turn": turn_index + 1, "question": "confirm", "text": BARGE_IN_TEXT}
+                record.said.append({**said, "slot": "barge_in", "value": True})
+                await self._say(session, persona, BARGE_IN_TEXT)
+                continue
             if turn is None:
                 continue
             turn_index += 1
@@ -251,6 +262,7 @@ class ResidentSimulator:
                 await self._press(session, answer.keys)
             if answer.text:
                 await self._say(session, persona, answer.text)
+            interrupt_next = persona.barges_in and answer.slot == "temperature"
 
     async def _voicemail(self, session: AudioSocketSession, persona: Persona) -> None:
         pcm = await self.render(persona, VOICEMAIL_GREETING)

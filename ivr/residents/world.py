@@ -47,8 +47,9 @@ def _persona(kind: str, rng: random.Random) -> Persona:
     temperature = round(rng.uniform(36.1, 37.1), 1)
     base = {"ring_s": ring, "voice": voice, "temperature": temperature}
     if kind == "fever":
-        return Persona(**{**base, "temperature": round(rng.uniform(37.5, 39.2), 1)},
-                       symptoms=("fever",))
+        return Persona(
+            **{**base, "temperature": round(rng.uniform(37.5, 39.2), 1)}, symptoms=("fever",)
+        )
     if kind == "went_out":
         return Persona(**base, went_out=True)
     if kind == "symptoms":
@@ -79,8 +80,9 @@ class Resident:
     persona: Persona
 
 
-def residents_for(numbers_by_household: Iterable[tuple[int, tuple[str, ...]]],
-                  seed: int = 0) -> list[Resident]:
+def residents_for(
+    numbers_by_household: Iterable[tuple[int, tuple[str, ...]]], seed: int = 0
+) -> list[Resident]:
     """A persona for every number. A household's second number answers when its first does
     not pick up (busy, no answer) half of the time, as a second family member would."""
     rng = random.Random(seed)
@@ -127,6 +129,7 @@ def populate(db: Any, *, households: int, buildings: int, seed: int) -> tuple[An
     from ivr.households.generate import generate_neighbourhood
 
     with db.session() as session:
-        hood = generate_neighbourhood(session, households=households, buildings=buildings,
-                                      seed=seed)
+        hood = generate_neighbourhood(
+            session, households=households, buildings=buildings, seed=seed
+        )
     return hood, residents_for(((h.id, h.phones) for h in hood.households), seed)

@@ -1,0 +1,97 @@
+"""``ivr bench turn``: how fast the robot answers, on real calls through Asterisk.
+
+N simulated residents are called at once with the temperature check-in. A turn is measured
+from the end of the resident's speech (as the endpointer placed it) to the first frame of the
+robot's reply; barge-in from the onset of the resident's speech over a prompt to the prompt
+stopping (half the residents answer "yes, yes" over the robot's read-back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
+from ivr.bench.stats import percentile, rss_mb
+from ivr.calls.engine import CallEngine
+from ivr.config import Settings
+from ivr.db import Database
+from ivr.dialogue import ScriptRunner
+from ivr.phone import national_form
+from ivr.residents.persona import ASTDB_FAMILY, Persona
+from ivr.script import load_script
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "temperature_checkin.yaml"
+VOICES = ("en_US-joe-medium", "espeak:en-us", "espeak:en-us+m3", "espeak:en-gb")
+FIRST_NUMBER = 8100
+
+
+def persona_for(index: int) -> Persona:
+    return Persona(
+        temperature=round(36.2 + (index % 9) / 10, 1),
+        went_out=index % 5 == 0,
+        voice=VOICES[index % len(VOICES)],
+        barges_in=index % 2 == 1,
+        ring_s=0,
+    )
+
+
+async def run(settings: Settings, db: Database, calls: int) -> dict[str, Any]:
+    from ivr.pbx import EmbeddedPbx
+
+    EmbeddedPbx(settings).up()
+    script = load_script(SCRIPT)
+    async with CallEngine(settings, db, audiosocket_port=0) as engine:
+        runner = ScriptRunner(settings, engine.writer, script)
+        await runner.prepare()
+        context = runner.context_for({"committee": "Sunny Garden", "building": "7", "room": "402"})
+        from ivr.dialogue.prompts import household_texts
+
+        await runner.prompts.render_ahead(household_texts(script, context.values))
+        numbers = [str(FIRST_NUMBER + i) for i in range(calls)]
+        for index, number in enumerate(numbers):
+            await engine.ami.db_put(
+                ASTDB_FAMILY, national_form(number), persona_for(index).encode()
+            )
+        started = time.perf_counter()
+        placed = [
+            await engine.place(number, conversation=runner.conversation, context=context)
+            for number in numbers
+        ]
+        await asyncio.wait_for(
+            asyncio.gather(*(asyncio.shield(c.ended) for c in placed)), 120 + 10 * calls
+        )
+        wall = time.perf_counter() - started
+        stats = dict(engine.audiosocket.stats)
+    turn_ms: list[float] = []
+    barge_ms: list[float] = []
+    asr_ms: list[float] = []
+    outcomes: dict[str, int] = {}
+    for call in placed:
+        outcomes[call.state.value] = outcomes.get(call.state.value, 0) + 1
+        result = runner.results.get(call.uuid)
+        if result is None:
+            continue
+        for turn in result.turns:
+            if turn.turn_ms is not None:
+                turn_ms.append(turn.turn_ms)
+            if turn.barge_in_ms is not None:
+                barge_ms.append(turn.barge_in_ms)
+            if turn.asr_ms:
+                asr_ms.append(turn.asr_ms)
+    return {
+        "calls": calls,
+        "turns": len(turn_ms),
+        "turn_ms_p50": round(percentile(turn_ms, 0.5), 1),
+        "turn_ms_p95": round(percentile(turn_ms, 0.95), 1),
+        "barge_ins": len(barge_ms),
+        "barge_in_ms_p50": round(percentile(barge_ms, 0.5), 1),
+        "barge_in_ms_p95": round(percentile(barge_ms, 0.95), 1),
+        "unhidden_asr_ms_p95": round(percentile(asr_ms, 0.95), 1),
+        "outcomes": outcomes,
+        "wall_s": round(wall, 1),
+        "rss_mb": rss_mb(),
+        "prompts_rendered_on_demand": runner.prompts.on_demand,
+        "audiosocket_late_ticks": stats["late_ticks"],
+    }
