@@ -1,12 +1,10 @@
-"""SEAM — click-to-call from the household page. NOT IMPLEMENTED: telephony is wired later.
+"""Click-to-call from the household page: the staff member's desk phone rings first, then
+the household is dialled and bridged (ivr.calls.staffcall); the call is logged on the
+household as an attempt of kind "staff".
 
 The household page's "Call" button POSTs (with the CSRF token) to ``/households/{id}/call``;
 that route checks the viewer may see the household and the phone belongs to it, then calls
-:func:`start_staff_call`. The telephony engineer replaces the body below: ring the staff member's
-SIP phone (``sip_endpoint``, e.g. ``staff1`` in the generated pjsip.conf), and when they answer,
-dial the household's number through the normal dial template, recording an ``Attempt`` with
-``kind="staff"`` so the call appears in the household's history. The route turns
-NotImplementedError into a "not available yet" page (HTTP 501), and InputError into a 400.
+:func:`start_staff_call`. An InputError (no desk phone, telephony down) becomes a message.
 """
 
 from __future__ import annotations
@@ -27,8 +25,13 @@ async def start_staff_call(
 ) -> int:
     """Connect a staff member's SIP phone to a household's number; return the new Attempt's id.
 
-    ``number`` is the phone's canonical dial number (``ivr.phone.normalize`` form), already
-    checked to belong to ``household_id``; ``sip_endpoint`` is the staff member's
-    ``StaffUser.sip_endpoint`` (None when they have no desk phone: refuse with InputError).
+    ``number`` is the phone's canonical dial number, already checked to belong to
+    ``household_id``; ``sip_endpoint`` is the staff member's ``StaffUser.sip_endpoint``.
     """
-    raise NotImplementedError("click-to-call: telephony not wired yet")
+    from ivr.calls.staffcall import caller_for
+
+    call = await caller_for(settings, db).call(
+        household_id=household_id, number=number, endpoint=sip_endpoint,
+        staff_user_id=staff_user_id,
+    )  # fmt: skip
+    return call.attempt_id

@@ -82,7 +82,7 @@ async def resolve(request: Request) -> Response:
 
 
 async def start_call(request: Request) -> Response:
-    """SEAM: hands over to ivr.web.clicktocall.start_staff_call (not implemented yet)."""
+    """Click-to-call: ring the staff member's phone, then the household (ivr.calls.staffcall)."""
     form = await request.form()
     viewer: Viewer = request.state.viewer
     app_state = request.app.state
@@ -104,10 +104,6 @@ async def start_call(request: Request) -> Response:
             app_state.db, app_state.settings, household_id=household_id, phone_id=phone.id,
             number=phone.number, staff_user_id=viewer.user_id, sip_endpoint=viewer.sip_endpoint,
         )
-    except NotImplementedError as exc:
-        return app_state.templates.TemplateResponse(
-            request, "message.html", {"title": "Click-to-call not available",
-                                      "message": str(exc), "back": back}, status_code=501)
     except InputError as exc:
         return redirect_with(request, back, str(exc), "error")
     return redirect_with(request, f"{back}#call-{attempt_id}", "Calling: pick up your phone.")
