@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,35 +29,21 @@ from ivr.pbx import EmbeddedPbx
 from ivr.phone import national_form
 from ivr.residents.persona import ASTDB_FAMILY, Persona
 from tests.pbx_fixture import free_port
+from tests.sip_phone import register_and_answer
 from tests.web.conftest import PAGE_TIMEOUT_MS, ReportServer, _wait_for_port, sign_in
 
 pytestmark = [pytest.mark.pbx]
-SIPP = Path(__file__).parent / "sipp"
 PASSWORD = "desk phone 42"
 REPLY = "Hello, this is the Wang family."
 
 
 @pytest.fixture(scope="module")
-def desk_phone(
+def desk_phone(  # type: ignore[no-untyped-def]
     pbx: EmbeddedPbx, pbx_settings: Settings, tmp_path_factory
-) -> Iterator[subprocess.Popen[bytes]]:  # type: ignore[no-untyped-def]
+) -> Iterator[subprocess.Popen[bytes]]:
     """SIPp registered as staff1, then waiting to answer one call (RTP echoed back)."""
-    assert shutil.which("sipp"), "SIPp is missing: apt-get install sip-tester"
     folder = tmp_path_factory.mktemp("sipp")
-    port, media = free_port(), free_port()
-    registrar = f"127.0.0.1:{pbx_settings.pbx_sip_port}"
-    common = ["-i", "127.0.0.1", "-p", str(port), "-m", "1", "-nostdin", "-trace_err",
-              "-timeout", "60s"]  # fmt: skip
-    registered = subprocess.run(
-        ["sipp", registrar, "-sf", str(SIPP / "register.xml"), "-s", "staff1",
-         "-au", "staff1", "-ap", pbx.staff_password(), *common],
-        cwd=folder, capture_output=True, timeout=30,
-    )  # fmt: skip
-    assert registered.returncode == 0, registered.stdout[-2000:] + registered.stderr[-2000:]
-    phone = subprocess.Popen(
-        ["sipp", "-sf", str(SIPP / "answer.xml"), "-mp", str(media), "-rtp_echo", *common],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    phone = register_and_answer(folder, pbx_settings.pbx_sip_port, "staff1", pbx.staff_password())
     yield phone
     if phone.poll() is None:
         phone.kill()
