@@ -31,8 +31,13 @@ async def run_to_completion(
     stats). ``on_progress`` is called about once a second while it runs."""
     engine = CallEngine(settings, db, audiosocket_port=0)
     async with engine:
-        dialer = Dialer(settings, engine, max_channels=max_channels,
-                        conversations=conversations, campaign_ids=set(campaign_ids))
+        dialer = Dialer(
+            settings,
+            engine,
+            max_channels=max_channels,
+            conversations=conversations,
+            campaign_ids=set(campaign_ids),
+        )
         stop = asyncio.Event()
         runner = asyncio.create_task(dialer.run(stop), name="dialer")
         try:

@@ -44,7 +44,8 @@ def check_spec(spec: CampaignSpec, script: Script, settings: Settings, now: date
     if unknown:
         known = ", ".join(sorted(script.variables)) or "none"
         raise InputError(
-            f"variable {unknown[0]!r} is not used by script {script.name!r} (its variables: {known})"
+            f"variable {unknown[0]!r} is not used by script {script.name!r} "
+            f"(its variables: {known})"
         )
     zone = spec.zone(settings.campaign_timezone)
     windows = CallingWindows(spec.windows, zone)
@@ -130,7 +131,9 @@ _MOVES: dict[str, tuple[tuple[CampaignState, ...], CampaignState]] = {
 }
 
 
-def change_state(session: Session, campaign: Campaign, move: str, now: datetime | None = None) -> Campaign:
+def change_state(
+    session: Session, campaign: Campaign, move: str, now: datetime | None = None
+) -> Campaign:
     """``start``, ``pause``, ``resume`` or ``cancel``; InputError when the state forbids it.
     A running ``ivr run`` sees the change within a second; calls in flight finish."""
     allowed, target = _MOVES[move]

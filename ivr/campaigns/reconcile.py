@@ -96,7 +96,11 @@ def _open_attempts(session: Session, node: str, skip: set[str], now: datetime) -
     )
     rows = session.execute(
         select(
-            Attempt.id, Attempt.uuid, Attempt.state, Attempt.task_id, Attempt.campaign_id,
+            Attempt.id,
+            Attempt.uuid,
+            Attempt.state,
+            Attempt.task_id,
+            Attempt.campaign_id,
             Attempt.node,
         ).where(
             Attempt.state.in_(OPEN_ATTEMPT_STATES),
@@ -122,7 +126,11 @@ def _answers_complete(session: Session, attempt_id: int, campaign: Campaign | No
 
 
 def _finish_attempts(
-    session: Session, found: list[_Open], hung_up: set[str], node: str, now: datetime,
+    session: Session,
+    found: list[_Open],
+    hung_up: set[str],
+    node: str,
+    now: datetime,
     report: ReconcileReport,
 ) -> None:
     for item in found:
@@ -143,11 +151,12 @@ def _finish_attempts(
             attempt.reason = "completed: every answer was stored before the dialer stopped"
             report.completed += 1
         else:
-            where = "on this node" if item.node == node else f"on node {item.node!r} (lease ran out)"
+            where = (
+                "on this node" if item.node == node else f"on node {item.node!r} (lease ran out)"
+            )
             was = attempt.state.value.replace("_", " ")
-            attempt.reason = (
-                f"interrupted: the dialer {where} stopped while the call was {was}"
-                + ("; Asterisk still had it and it was hung up" if item.uuid in hung_up else "")
+            attempt.reason = f"interrupted: the dialer {where} stopped while the call was {was}" + (
+                "; Asterisk still had it and it was hung up" if item.uuid in hung_up else ""
             )
             attempt.state = AttemptState.FAILED
             report.interrupted += 1
@@ -161,8 +170,12 @@ def _finish_attempts(
 
 
 def _apply_stuck_tasks(
-    session: Session, node: str, now: datetime, spec_of: Callable[[int], CampaignSpec | None],
-    report: ReconcileReport, skip_tasks: set[int],
+    session: Session,
+    node: str,
+    now: datetime,
+    spec_of: Callable[[int], CampaignSpec | None],
+    report: ReconcileReport,
+    skip_tasks: set[int],
 ) -> None:
     """Active tasks of this node (or with an expired lease) with no attempt in flight."""
     stuck = session.scalars(
@@ -175,9 +188,9 @@ def _apply_stuck_tasks(
         if task.id in skip_tasks:
             continue
         open_attempts = session.scalar(
-            select(func.count()).select_from(Attempt).where(
-                Attempt.task_id == task.id, Attempt.state.in_(OPEN_ATTEMPT_STATES)
-            )
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.task_id == task.id, Attempt.state.in_(OPEN_ATTEMPT_STATES))
         )
         if open_attempts:
             continue  # in flight on another node whose lease is still good
@@ -204,11 +217,14 @@ def _apply_stuck_tasks(
 def _attempts_of(session: Session, task_id: int) -> int:
     """Final attempts of a task: when the task already counts them all, its latest attempt's
     outcome was applied before (the task was claimed again and nothing was sent)."""
-    return session.scalar(
-        select(func.count()).select_from(Attempt).where(
-            Attempt.task_id == task_id, Attempt.state.in_(tuple(FINAL_ATTEMPT_STATES))
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Attempt)
+            .where(Attempt.task_id == task_id, Attempt.state.in_(tuple(FINAL_ATTEMPT_STATES)))
         )
-    ) or 0
+        or 0
+    )
 
 
 def spec_lookup(session: Session) -> Callable[[int], CampaignSpec | None]:
@@ -219,7 +235,9 @@ def spec_lookup(session: Session) -> Callable[[int], CampaignSpec | None]:
         if campaign_id not in cache:
             campaign = session.get(Campaign, campaign_id)
             try:
-                cache[campaign_id] = CampaignSpec.model_validate(campaign.spec) if campaign else None
+                cache[campaign_id] = (
+                    CampaignSpec.model_validate(campaign.spec) if campaign else None
+                )
             except ValueError:
                 cache[campaign_id] = None
         return cache[campaign_id]
@@ -249,7 +267,9 @@ async def reconcile(
         try:
             channels = await asterisk_channels(ami)
         except AmiError as exc:
-            log.warning("reconcile: Asterisk's channels unknown (%s); finishing from the database", exc)
+            log.warning(
+                "reconcile: Asterisk's channels unknown (%s); finishing from the database", exc
+            )
             channels = {}
         for item in mine:
             for name in dict.fromkeys(channels.get(item.uuid, [])):

@@ -85,7 +85,9 @@ def progress(session: Session, campaign: Campaign, now: datetime, default_zone: 
     flags = {
         kind.value: n
         for kind, n in session.execute(
-            select(Flag.kind, func.count()).where(Flag.campaign_id == campaign.id).group_by(Flag.kind)
+            select(Flag.kind, func.count())
+            .where(Flag.campaign_id == campaign.id)
+            .group_by(Flag.kind)
         )
     }
     next_due = session.scalar(
@@ -123,17 +125,33 @@ def result_rows(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
     answers its calls stored (the latest per field)."""
     rows = session.execute(
         select(
-            Task.id, Task.household_id, Task.occurrence, Task.state, Task.attempts_made,
-            Task.attempts_by_outcome, Task.last_outcome, Task.finished_at,
-            Committee.name, Building.name, Unit.name, Household.room, Household.status,
+            Task.id,
+            Task.household_id,
+            Task.occurrence,
+            Task.state,
+            Task.attempts_made,
+            Task.attempts_by_outcome,
+            Task.last_outcome,
+            Task.finished_at,
+            Committee.name,
+            Building.name,
+            Unit.name,
+            Household.room,
+            Household.status,
         )
         .join(Household, Household.id == Task.household_id)
         .join(Unit, Unit.id == Household.unit_id)
         .join(Building, Building.id == Unit.building_id)
         .join(Committee, Committee.id == Building.committee_id)
         .where(Task.campaign_id == campaign.id)
-        .order_by(Committee.name, Building.sort_key, Building.name, Unit.name, Household.room,
-                  Task.occurrence)
+        .order_by(
+            Committee.name,
+            Building.sort_key,
+            Building.name,
+            Unit.name,
+            Household.room,
+            Task.occurrence,
+        )
     ).all()
     answers: dict[int, dict[str, Any]] = {}
     for task_id, name, value, unclear in session.execute(
@@ -144,22 +162,37 @@ def result_rows(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
     ):
         answers.setdefault(task_id, {})[name] = "unclear" if unclear else value
     found = []
-    for (task_id, household_id, occurrence, state, made, by_outcome, last, finished_at,
-         committee, building, unit, room, colour) in rows:
-        found.append({
-            "task": task_id,
-            "household_id": household_id,
-            "committee": committee,
-            "household": "-".join(p for p in (building, unit, room) if p),
-            "status": colour.value,
-            "occurrence": occurrence,
-            "state": state.value,
-            "outcome": last or "",
-            "attempts": made,
-            "attempts_by_outcome": by_outcome or {},
-            "finished_at": finished_at.isoformat() if finished_at else None,
-            "answers": answers.get(task_id, {}),
-        })
+    for (
+        task_id,
+        household_id,
+        occurrence,
+        state,
+        made,
+        by_outcome,
+        last,
+        finished_at,
+        committee,
+        building,
+        unit,
+        room,
+        colour,
+    ) in rows:
+        found.append(
+            {
+                "task": task_id,
+                "household_id": household_id,
+                "committee": committee,
+                "household": "-".join(p for p in (building, unit, room) if p),
+                "status": colour.value,
+                "occurrence": occurrence,
+                "state": state.value,
+                "outcome": last or "",
+                "attempts": made,
+                "attempts_by_outcome": by_outcome or {},
+                "finished_at": finished_at.isoformat() if finished_at else None,
+                "answers": answers.get(task_id, {}),
+            }
+        )
     return found
 
 
@@ -167,8 +200,18 @@ def as_csv(rows: list[dict[str, Any]]) -> str:
     """CSV with a byte-order mark (Excel shows Chinese names right only then); one column per
     answer field."""
     fields = sorted({name for row in rows for name in row["answers"]})
-    columns = ["household_id", "committee", "household", "status", "occurrence", "state",
-               "outcome", "attempts", "attempts_by_outcome", "finished_at"]
+    columns = [
+        "household_id",
+        "committee",
+        "household",
+        "status",
+        "occurrence",
+        "state",
+        "outcome",
+        "attempts",
+        "attempts_by_outcome",
+        "finished_at",
+    ]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns + fields)
@@ -215,14 +258,16 @@ def list_campaigns(session: Session) -> list[dict[str, Any]]:
         c = counts.get(campaign.id, Counter())
         total = sum(c.values())
         finished = sum(c[s.value] for s in tasks.FINISHED_STATES)
-        found.append({
-            "id": campaign.id,
-            "name": campaign.name,
-            "state": campaign.state.value,
-            "script": campaign.script_name,
-            "priority": campaign.priority,
-            "tasks": total,
-            "finished": finished,
-            "created_at": campaign.created_at.isoformat(),
-        })
+        found.append(
+            {
+                "id": campaign.id,
+                "name": campaign.name,
+                "state": campaign.state.value,
+                "script": campaign.script_name,
+                "priority": campaign.priority,
+                "tasks": total,
+                "finished": finished,
+                "created_at": campaign.created_at.isoformat(),
+            }
+        )
     return found

@@ -148,7 +148,9 @@ class Dialer:
                 waiter = asyncio.create_task(self._wake.wait())
                 stopper = asyncio.create_task(stop.wait())
                 await asyncio.wait(
-                    {waiter, stopper}, timeout=self._next_wake(), return_when=asyncio.FIRST_COMPLETED
+                    {waiter, stopper},
+                    timeout=self._next_wake(),
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 waiter.cancel()
                 stopper.cancel()
@@ -191,7 +193,8 @@ class Dialer:
                 self.in_flight,
                 self.settings.dialer_drain_timeout_s,
             )
-        while any(run.preparing for run in self.runs.values()):
+        # attempts being prepared right now are given back as they land (stopping is set)
+        while any(run.preparing for run in self.runs.values()):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         for run in self.runs.values():
             await self._release_ready(run)
@@ -301,13 +304,24 @@ class Dialer:
             )
         except InputError as exc:  # a number or template Asterisk must never see
             log.error("campaign %s: %s cannot be dialled: %s", run.name, mask(claim.number), exc)
-            self._track_write(self.writer.run(partial(
-                tasks.apply_outcome, task_id=claim.task_id, attempt_id=None,
-                state=AttemptState.FAILED, script_outcome=None, spec=run.spec, now=self.clock(),
-            )))
+            self._track_write(
+                self.writer.run(
+                    partial(
+                        tasks.apply_outcome,
+                        task_id=claim.task_id,
+                        attempt_id=None,
+                        state=AttemptState.FAILED,
+                        script_outcome=None,
+                        spec=run.spec,
+                        now=self.clock(),
+                    )
+                )
+            )
             return
         except Exception:
-            log.exception("campaign %s: preparing household %d failed", run.name, claim.household_id)
+            log.exception(
+                "campaign %s: preparing household %d failed", run.name, claim.household_id
+            )
             run.nothing_due_until = asyncio.get_running_loop().time() + IDLE_CLAIM_S
             self._track_write(self.writer.run(lambda s: tasks.release(s, [claim.task_id])))
             return
@@ -340,15 +354,19 @@ class Dialer:
         if call.originate_sent_at is not None:
             self.stats.busy_channel_s += asyncio.get_running_loop().time() - call.originate_sent_at
         if call.task_id is not None:
-            self._track_write(self.writer.run(partial(
-                tasks.apply_outcome,
-                task_id=call.task_id,
-                attempt_id=call.attempt_id,
-                state=state,
-                script_outcome=call.conversation_result,
-                spec=run.spec,
-                now=self.clock(),
-            )))
+            self._track_write(
+                self.writer.run(
+                    partial(
+                        tasks.apply_outcome,
+                        task_id=call.task_id,
+                        attempt_id=call.attempt_id,
+                        state=state,
+                        script_outcome=call.conversation_result,
+                        spec=run.spec,
+                        now=self.clock(),
+                    )
+                )
+            )
         self._fill()
 
     # -- campaign changes ---------------------------------------------------------------------
@@ -370,8 +388,13 @@ class Dialer:
 
         def read(session: Session) -> list[tuple[Any, ...]]:
             query = select(
-                Campaign.id, Campaign.name, Campaign.state, Campaign.spec, Campaign.updated_at,
-                Campaign.script_source, Campaign.script_name,
+                Campaign.id,
+                Campaign.name,
+                Campaign.state,
+                Campaign.spec,
+                Campaign.updated_at,
+                Campaign.script_source,
+                Campaign.script_name,
             ).where((Campaign.state == CampaignState.RUNNING) | Campaign.id.in_(known))
             if only is not None:
                 query = query.where(Campaign.id.in_(only))
@@ -405,8 +428,13 @@ class Dialer:
             return work(session)
 
     async def _start_run(
-        self, cid: int, name: str, spec_data: dict[str, Any], updated_at: datetime,
-        source: str, script_name: str,
+        self,
+        cid: int,
+        name: str,
+        spec_data: dict[str, Any],
+        updated_at: datetime,
+        source: str,
+        script_name: str,
     ) -> None:
         try:
             spec = CampaignSpec.model_validate(spec_data)
@@ -434,10 +462,16 @@ class Dialer:
             del self.runs[cid]
             return
         run.talk = talk
-        log.info("campaign %s running: up to %d channels, %.1f calls/s", name,
-                 spec.max_channels, spec.max_cps)
+        log.info(
+            "campaign %s running: up to %d channels, %.1f calls/s",
+            name,
+            spec.max_channels,
+            spec.max_cps,
+        )
 
-    def _update_spec(self, run: CampaignRun, spec_data: dict[str, Any], updated_at: datetime) -> None:
+    def _update_spec(
+        self, run: CampaignRun, spec_data: dict[str, Any], updated_at: datetime
+    ) -> None:
         run.updated_at = updated_at
         try:
             spec = CampaignSpec.model_validate(spec_data)
@@ -458,7 +492,11 @@ class Dialer:
                 if spec.recurring:
                     tasks.expire_overdue(session, cid, spec, now)
                 campaign = session.get(Campaign, cid)
-                if campaign is not None and not busy and tasks.finish_if_done(session, campaign, now):
+                if (
+                    campaign is not None
+                    and not busy
+                    and tasks.finish_if_done(session, campaign, now)
+                ):
                     log.info("campaign %s completed", campaign.name)
 
         await self.writer.run(work)

@@ -58,9 +58,12 @@ def resolve_target(session: Session, target: Target) -> list[int]:
 def empty_target_message(session: Session, target: Target) -> str:
     """Why a target matched nothing, with what the database does hold."""
     total = session.scalar(select(func.count()).select_from(Household)) or 0
-    callable_ = session.scalar(
-        select(func.count()).select_from(Household).where(Household.status != Colour.GREY)
-    ) or 0
+    callable_ = (
+        session.scalar(
+            select(func.count()).select_from(Household).where(Household.status != Colour.GREY)
+        )
+        or 0
+    )
     if not total:
         return "target matches no household: the database has no households (ivr households import)"
     return (

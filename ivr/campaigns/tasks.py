@@ -73,8 +73,11 @@ def occurrences(schedule: Schedule, zone: ZoneInfo, first_day: date) -> list[Occ
         else:
             deadline = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
         found.append(
-            Occurrence(f"{day:%Y-%m-%d}T{at:%H:%M}", local.astimezone(ZoneInfo("UTC")),
-                       deadline.astimezone(ZoneInfo("UTC")))
+            Occurrence(
+                f"{day:%Y-%m-%d}T{at:%H:%M}",
+                local.astimezone(ZoneInfo("UTC")),
+                deadline.astimezone(ZoneInfo("UTC")),
+            )
         )
     return found
 
@@ -194,9 +197,7 @@ def claim_due(
             .options(selectinload(Household.phones))
         )
     }
-    blocked = blocked_numbers(
-        session, {p.number for h in households.values() for p in h.phones}
-    )
+    blocked = blocked_numbers(session, {p.number for h in households.values() for p in h.phones})
     claims = []
     for task in tasks:
         household = households[task.household_id]
@@ -248,8 +249,13 @@ def release(session: Session, task_ids: Iterable[int]) -> None:
     session.execute(
         update(Task)
         .where(*active, Task.campaign_id.in_(cancelled))
-        .values(state=TaskState.SKIPPED, last_outcome="cancelled", lease_owner=None,
-                lease_until=None, finished_at=utcnow())
+        .values(
+            state=TaskState.SKIPPED,
+            last_outcome="cancelled",
+            lease_owner=None,
+            lease_until=None,
+            finished_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     )
     session.execute(
@@ -306,9 +312,12 @@ def apply_outcome(
     if campaign_state is CampaignState.CANCELLED:
         _finish(task, TaskState.SKIPPED, "cancelled", now)  # no retry for a cancelled campaign
         return task.state
-    phones = session.scalar(
-        select(func.count()).select_from(Phone).where(Phone.household_id == task.household_id)
-    ) or 0
+    phones = (
+        session.scalar(
+            select(func.count()).select_from(Phone).where(Phone.household_id == task.household_id)
+        )
+        or 0
+    )
     if task.phone_index + 1 < phones and task.attempts_made < spec.retry.max_total_attempts:
         task.phone_index += 1  # the household's next number, at once
         _reschedule(session, task, now, spec, attempt_id)
@@ -349,11 +358,18 @@ def _exhaust(
 ) -> None:
     """All attempts used: a missed check-in or an unreachable household goes on the worklist
     (the household keeps its colour: blue stays blue, flagged)."""
-    _finish(task, TaskState.EXHAUSTED, outcome if outcome == MISSED else task.last_outcome or outcome, now)
+    _finish(
+        task,
+        TaskState.EXHAUSTED,
+        outcome if outcome == MISSED else task.last_outcome or outcome,
+        now,
+    )
     household = session.get(Household, task.household_id)
     if household is None:
         return
-    tried = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(task.attempts_by_outcome.items()))
+    tried = ", ".join(
+        f"{k.replace('_', ' ')} {v}" for k, v in sorted(task.attempts_by_outcome.items())
+    )
     if spec.recurring:
         detail = f"check-in {task.occurrence} missed after {task.attempts_made} attempt(s)"
         kind = FlagKind.MISSED_CHECKIN

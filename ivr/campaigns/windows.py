@@ -28,7 +28,9 @@ class CallingWindows:
         self.windows = tuple(windows)
         self.zone = zone
 
-    def intervals(self, around: datetime, days: int = LOOKAHEAD_DAYS) -> list[tuple[datetime, datetime]]:
+    def intervals(
+        self, around: datetime, days: int = LOOKAHEAD_DAYS
+    ) -> list[tuple[datetime, datetime]]:
         """Open intervals (UTC, merged, in order) of windows opening from the local day before
         ``around`` to ``days`` days after it."""
         first = around.astimezone(self.zone).date() - timedelta(days=1)

@@ -24,11 +24,14 @@ from ivr.cli._common import console, emit_json, state
 from ivr.cli._database import database_session
 from ivr.errors import InputError
 
-campaign_app = typer.Typer(help="Schedule and watch the robot's calling campaigns.",
-                           no_args_is_help=True)
+campaign_app = typer.Typer(
+    help="Schedule and watch the robot's calling campaigns.", no_args_is_help=True
+)
 
-_RETRY_HELP = "OUTCOME=DELAY/MAX, e.g. busy=10m/3 (outcomes: busy, no_answer, failed, " \
-              "machine, hung_up_early); repeatable."
+_RETRY_HELP = (
+    "OUTCOME=DELAY/MAX, e.g. busy=10m/3 (outcomes: busy, no_answer, failed, "
+    "machine, hung_up_early); repeatable."
+)
 
 
 def _spec_file(path: Path) -> dict[str, Any]:
@@ -101,9 +104,16 @@ def build_spec(
     data["target"] = target
     if windows:
         data["windows"] = [parse_window(w).model_dump(mode="json") for w in windows]
-    for key, value in (("timezone", timezone), ("max_channels", channels), ("max_cps", cps),
-                       ("priority", priority), ("dial_template", dial_template),
-                       ("ring_timeout_s", ring_timeout), ("record", record), ("amd", amd)):
+    for key, value in (
+        ("timezone", timezone),
+        ("max_channels", channels),
+        ("max_cps", cps),
+        ("priority", priority),
+        ("dial_template", dial_template),
+        ("ring_timeout_s", ring_timeout),
+        ("record", record),
+        ("amd", amd),
+    ):
         if value is not None:
             data[key] = value
     if retries:
@@ -136,26 +146,43 @@ def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="A name staff will recognise.")],
     script: Annotated[Optional[str], typer.Option(help="Dialogue script (YAML).")] = None,  # noqa: UP045
-    spec_file: Annotated[Optional[Path], typer.Option("--spec", help="Spec file (YAML or JSON); options override it.")] = None,  # noqa: UP045, E501
+    spec_file: Annotated[
+        Path | None,
+        typer.Option("--spec", help="Spec file (YAML or JSON); options override it."),
+    ] = None,
     committee: Annotated[list[str], typer.Option(help="Committee name; repeatable.")] = [],  # noqa: B006
-    building: Annotated[list[str], typer.Option(help="Building (12, 12号楼) or range 1-40; repeatable.")] = [],  # noqa: B006, E501
+    building: Annotated[
+        list[str], typer.Option(help="Building (12, 12号楼) or range 1-40; repeatable.")
+    ] = [],  # noqa: B006
     status: Annotated[list[str], typer.Option(help="Status colour; repeatable.")] = [],  # noqa: B006
     tag: Annotated[list[str], typer.Option(help="Household tag; repeatable.")] = [],  # noqa: B006
     household: Annotated[list[int], typer.Option(help="Household id; repeatable.")] = [],  # noqa: B006
-    window: Annotated[list[str], typer.Option(help="Calling window '[DAYS] HH:MM-HH:MM' or 'always'; repeatable.")] = [],  # noqa: B006, E501
+    window: Annotated[
+        list[str], typer.Option(help="Calling window '[DAYS] HH:MM-HH:MM' or 'always'; repeatable.")
+    ] = [],  # noqa: B006
     timezone: Annotated[Optional[str], typer.Option(help="IANA time zone of the windows.")] = None,  # noqa: UP045
     channels: Annotated[Optional[int], typer.Option(help="Calls at once.")] = None,  # noqa: UP045
     cps: Annotated[Optional[float], typer.Option(help="New calls per second.")] = None,  # noqa: UP045
     priority: Annotated[Optional[int], typer.Option(help="Higher goes first.")] = None,  # noqa: UP045
-    dial_template: Annotated[Optional[str], typer.Option(help="e.g. PJSIP/{number}@carrier.")] = None,  # noqa: UP045
+    dial_template: Annotated[str | None, typer.Option(help="e.g. PJSIP/{number}@carrier.")] = None,
     retry: Annotated[list[str], typer.Option(help=_RETRY_HELP)] = [],  # noqa: B006
-    schedule: Annotated[Optional[str], typer.Option(help="Recurring: times of day, e.g. 09:00,16:00.")] = None,  # noqa: UP045
+    schedule: Annotated[
+        str | None, typer.Option(help="Recurring: times of day, e.g. 09:00,16:00.")
+    ] = None,
     days: Annotated[Optional[int], typer.Option(help="Recurring: for this many days.")] = None,  # noqa: UP045
-    start_from: Annotated[Optional[str], typer.Option("--from", help="Recurring: 'household' (quarantine start) or YYYY-MM-DD.")] = None,  # noqa: UP045, E501
+    start_from: Annotated[
+        str | None,
+        typer.Option("--from", help="Recurring: 'household' (quarantine start) or YYYY-MM-DD."),
+    ] = None,
     var: Annotated[list[str], typer.Option(help="Script variable NAME=VALUE; repeatable.")] = [],  # noqa: B006
     ring_timeout: Annotated[Optional[float], typer.Option(help="Seconds to ring.")] = None,  # noqa: UP045
     record: Annotated[Optional[bool], typer.Option("--record/--no-record")] = None,  # noqa: UP045
-    amd: Annotated[Optional[bool], typer.Option("--amd/--no-amd", help="Answering-machine detection (default: as the script says).")] = None,  # noqa: UP045, E501
+    amd: Annotated[
+        bool | None,
+        typer.Option(
+            "--amd/--no-amd", help="Answering-machine detection (default: as the script says)."
+        ),
+    ] = None,
     start: Annotated[bool, typer.Option("--start", help="Start calling at once.")] = False,
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -165,18 +192,34 @@ def create(
 
     spec = build_spec(
         _spec_file(spec_file) if spec_file else {},
-        script=script, committees=committee, buildings=building, statuses=status, tags=tag,
-        households=household, windows=window, timezone=timezone, channels=channels, cps=cps,
-        priority=priority, dial_template=dial_template, retries=retry, schedule=schedule,
-        days=days, start_from=start_from, variables=var, ring_timeout=ring_timeout,
-        record=record, amd=amd,
+        script=script,
+        committees=committee,
+        buildings=building,
+        statuses=status,
+        tags=tag,
+        households=household,
+        windows=window,
+        timezone=timezone,
+        channels=channels,
+        cps=cps,
+        priority=priority,
+        dial_template=dial_template,
+        retries=retry,
+        schedule=schedule,
+        days=days,
+        start_from=start_from,
+        variables=var,
+        ring_timeout=ring_timeout,
+        record=record,
+        amd=amd,
     )
     settings = state(ctx).settings
     from ivr.db.models import utcnow
 
     with database_session(ctx) as session:
-        campaign = create_campaign(session, settings, name=name, spec=spec, start=start,
-                                   created_by="cli")
+        campaign = create_campaign(
+            session, settings, name=name, spec=spec, start=start, created_by="cli"
+        )
         shown = progress(session, campaign, utcnow(), settings.campaign_timezone)
     if json:
         emit_json(shown.as_dict())
@@ -198,10 +241,14 @@ def list_command(ctx: typer.Context, json: Annotated[bool, typer.Option("--json"
         rows = list_campaigns(session)
     if not rows and not json:
         console.print("no campaigns yet (ivr campaign create)")
-    print_rows(rows, json, lambda r: (
-        f"{r['id']:>4}  {r['name']:<28} {r['state']:<10} {r['script']:<22} "
-        f"{r['finished']}/{r['tasks']} done"
-    ))
+    print_rows(
+        rows,
+        json,
+        lambda r: (
+            f"{r['id']:>4}  {r['name']:<28} {r['state']:<10} {r['script']:<22} "
+            f"{r['finished']}/{r['tasks']} done"
+        ),
+    )
 
 
 def _progress_of(ctx: typer.Context, ref: str | None) -> list[Any]:
@@ -216,16 +263,20 @@ def _progress_of(ctx: typer.Context, ref: str | None) -> list[Any]:
         if ref is not None:
             campaigns = [find_campaign(session, ref)]
         else:
-            campaigns = list(session.scalars(
-                select(Campaign)
-                .where(Campaign.state.in_([CampaignState.RUNNING, CampaignState.PAUSED]))
-                .order_by(Campaign.priority.desc(), Campaign.id)
-            ))
+            campaigns = list(
+                session.scalars(
+                    select(Campaign)
+                    .where(Campaign.state.in_([CampaignState.RUNNING, CampaignState.PAUSED]))
+                    .order_by(Campaign.priority.desc(), Campaign.id)
+                )
+            )
         return [progress(session, c, utcnow(), settings.campaign_timezone) for c in campaigns]
 
 
 @campaign_app.command("show")
-def show(ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def show(
+    ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """One campaign: its specification, windows and progress."""
     from ivr.campaigns.manage import find_campaign
 
@@ -236,15 +287,20 @@ def show(ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--jso
     if json:
         emit_json({**shown.as_dict(), "spec": spec})
         return
-    console.print(f"[bold]{shown.name}[/] (id {shown.id}) — {shown.state}, script {shown.script}",
-                  highlight=False)
+    console.print(
+        f"[bold]{shown.name}[/] (id {shown.id}) — {shown.state}, script {shown.script}",
+        highlight=False,
+    )
     console.print(f"  target: {spec.get('target')}", highlight=False, markup=False)
     for line in shown.windows:
         console.print(f"  window: {line}", highlight=False)
     if shown.window_opens:
         console.print(f"  calls possible from: {shown.window_opens.astimezone():%Y-%m-%d %H:%M}")
-    console.print(f"  channels {spec.get('max_channels')}, {spec.get('max_cps')} calls/s, "
-                  f"priority {spec.get('priority')}", highlight=False)
+    console.print(
+        f"  channels {spec.get('max_channels')}, {spec.get('max_cps')} calls/s, "
+        f"priority {spec.get('priority')}",
+        highlight=False,
+    )
     if spec.get("schedule"):
         console.print(f"  schedule: {spec['schedule']}", highlight=False, markup=False)
     console.print(f"  retry: {spec.get('retry')}", highlight=False, markup=False)
@@ -254,7 +310,8 @@ def show(ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--jso
 def _print_progress(shown: Any) -> None:
     console.print(
         f"  {shown.finished}/{shown.total} finished, {shown.in_flight} call(s) in flight, "
-        f"{shown.attempts} call(s) made", highlight=False,
+        f"{shown.attempts} call(s) made",
+        highlight=False,
     )
     if shown.outcomes:
         console.print("  outcomes: " + _counts(shown.outcomes), highlight=False)
@@ -263,7 +320,9 @@ def _print_progress(shown: Any) -> None:
 
 
 def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return ", ".join(
+        f"{k.replace('_', ' ')} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])
+    )
 
 
 def _move(ctx: typer.Context, ref: str, move: str, json: bool) -> None:
@@ -279,25 +338,33 @@ def _move(ctx: typer.Context, ref: str, move: str, json: bool) -> None:
 
 
 @campaign_app.command("start")
-def start_command(ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def start_command(
+    ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Start calling (a running `ivr run` picks it up within a second)."""
     _move(ctx, ref, "start", json)
 
 
 @campaign_app.command("pause")
-def pause(ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def pause(
+    ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Stop starting calls; calls in progress finish."""
     _move(ctx, ref, "pause", json)
 
 
 @campaign_app.command("resume")
-def resume(ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def resume(
+    ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Start calling again after a pause."""
     _move(ctx, ref, "resume", json)
 
 
 @campaign_app.command("cancel")
-def cancel(ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def cancel(
+    ctx: typer.Context, ref: str, json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
     """Call nobody more; households not yet called are marked cancelled."""
     _move(ctx, ref, "cancel", json)
 
@@ -312,9 +379,12 @@ def status_view(shown: list[Any]) -> Any:
         table.add_column(column)
     for p in shown:
         table.add_row(
-            f"{p.id} {p.name}", p.state,
+            f"{p.id} {p.name}",
+            p.state,
             ProgressBar(total=max(p.total, 1), completed=p.finished, width=30),
-            f"{p.finished}/{p.total}", str(p.attempts), str(p.in_flight),
+            f"{p.finished}/{p.total}",
+            str(p.attempts),
+            str(p.in_flight),
             _counts(p.outcomes) or "-",
         )
     return table
@@ -323,8 +393,13 @@ def status_view(shown: list[Any]) -> Any:
 @campaign_app.command("status")
 def status(
     ctx: typer.Context,
-    ref: Annotated[Optional[str], typer.Argument(help="Campaign id or name (default: running and paused ones).")] = None,  # noqa: UP045, E501
-    watch: Annotated[bool, typer.Option("--watch", "-w", help="Refresh every second until Ctrl-C.")] = False,  # noqa: E501
+    ref: Annotated[
+        str | None,
+        typer.Argument(help="Campaign id or name (default: running and paused ones)."),
+    ] = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", "-w", help="Refresh every second until Ctrl-C.")
+    ] = False,
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Progress bars and outcome counts (one JSON object per campaign with --json)."""
@@ -354,8 +429,13 @@ def status(
 def results(
     ctx: typer.Context,
     ref: str,
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or json (one object per line).")] = "csv",  # noqa: A002, E501
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (default: standard output).")] = None,  # noqa: UP045, E501
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="csv or json (one object per line).")
+    ] = "csv",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: standard output)."),
+    ] = None,
 ) -> None:
     """One row per household (and occurrence): outcome, attempts and the answers stored."""
     from ivr.campaigns.manage import find_campaign

@@ -39,19 +39,23 @@ def _campaign_specs(settings: Any, households: list[int], channels: int) -> list
         "ring_timeout_s": 20,
         "retry": {k: quick for k in ("busy", "no_answer", "failed", "machine", "hung_up_early")},
     }
-    masks = CampaignSpec.model_validate({
-        **common,
-        "script": str(REPO / "scripts" / "mask_notice.yaml"),
-        "target": {},
-        "variables": {"pickup_place": "the committee office, building 1"},
-    })
-    checkin = CampaignSpec.model_validate({
-        **common,
-        "script": str(REPO / "scripts" / "temperature_checkin.yaml"),
-        "target": {"statuses": ["orange"]},
-        "priority": 10,  # health first
-        "schedule": {"times": [f"{now:%H:%M}"], "days": 1, "start": now.date().isoformat()},
-    })
+    masks = CampaignSpec.model_validate(
+        {
+            **common,
+            "script": str(REPO / "scripts" / "mask_notice.yaml"),
+            "target": {},
+            "variables": {"pickup_place": "the committee office, building 1"},
+        }
+    )
+    checkin = CampaignSpec.model_validate(
+        {
+            **common,
+            "script": str(REPO / "scripts" / "temperature_checkin.yaml"),
+            "target": {"statuses": ["orange"]},
+            "priority": 10,  # health first
+            "schedule": {"times": [f"{now:%H:%M}"], "days": 1, "start": now.date().isoformat()},
+        }
+    )
     if now + timedelta(minutes=1) > now.replace(hour=23, minute=59):
         checkin = checkin.model_copy(update={"schedule": None})  # at midnight: a one-off
     return [("Mask pick-up notice", masks), ("Daily health check-in", checkin)]
@@ -62,7 +66,9 @@ def demo(
     households: Annotated[int, typer.Option(min=10, help="Households to generate.")] = 2046,
     buildings: Annotated[int, typer.Option(min=1, help="Buildings to spread them over.")] = 93,
     channels: Annotated[int, typer.Option(min=1, help="Calls at once.")] = 60,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the report view at the end.")] = True,  # noqa: E501
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the report view at the end.")
+    ] = True,
     port: Annotated[int, typer.Option(help="Report view port.")] = 8080,
     json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -77,41 +83,56 @@ def demo(
     from ivr.residents import world
 
     base = state(ctx).settings
-    settings = base.model_copy(update={
-        "database_url": world.fresh_database(base.data_dir / "demo" / "ivr.db"),
-        "dialer_max_channels": max(channels, base.dialer_max_channels),
-    })
+    settings = base.model_copy(
+        update={
+            "database_url": world.fresh_database(base.data_dir / "demo" / "ivr.db"),
+            "dialer_max_channels": max(channels, base.dialer_max_channels),
+        }
+    )
     started = time.monotonic()
     status, note = EmbeddedPbx(settings).up()
     console.print(f"Asterisk {status.state} on AMI {status.ami} ({note.splitlines()[-1]})")
     db = Database(settings.database)
-    hood, residents = world.populate(db, households=households,
-                                     buildings=min(buildings, households), seed=SEED)
-    console.print(f"neighbourhood: {len(hood.households)} households in "
-                  f"{len(hood.building_ids)} buildings, {len(residents)} numbers")
+    hood, residents = world.populate(
+        db, households=households, buildings=min(buildings, households), seed=SEED
+    )
+    console.print(
+        f"neighbourhood: {len(hood.households)} households in "
+        f"{len(hood.building_ids)} buildings, {len(residents)} numbers"
+    )
 
     async def install() -> None:
         async with AmiClient.from_settings(settings) as ami:
             await world.install(ami, residents, settings.default_country)
 
     asyncio.run(install())
-    console.print("residents: " + ", ".join(f"{k.replace('_', ' ')} {v}"
-                                             for k, v in world.mix_counts(residents).items()))
+    console.print(
+        "residents: "
+        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in world.mix_counts(residents).items())
+    )
     ids = []
     with db.session() as session:
         for name, spec in _campaign_specs(settings, [h.id for h in hood.households], channels):
             if spec.target.statuses and not resolve_target(session, spec.target):
-                console.print(f"{name}: no household of this neighbourhood is "
-                              f"{', '.join(spec.target.statuses)}; skipped")
+                console.print(
+                    f"{name}: no household of this neighbourhood is "
+                    f"{', '.join(spec.target.statuses)}; skipped"
+                )
                 continue
-            ids.append(create_campaign(session, settings, name=name, spec=spec, start=True,
-                                       created_by="demo").id)
+            ids.append(
+                create_campaign(
+                    session, settings, name=name, spec=spec, start=True, created_by="demo"
+                ).id
+            )
         password = secrets.token_urlsafe(9)
         create_staff_user(session, DEMO_USER, password, role="admin")
     dialer = asyncio.run(_run(settings, db, ids, channels, live=not json))
     summary = _summary(settings, db, ids, time.monotonic() - started, dialer)
-    summary["report_login"] = {"user": DEMO_USER, "password": password,
-                               "url": f"http://127.0.0.1:{port}/"}
+    summary["report_login"] = {
+        "user": DEMO_USER,
+        "password": password,
+        "url": f"http://127.0.0.1:{port}/",
+    }
     db.dispose()
     if json:
         emit_json(summary)
@@ -120,8 +141,11 @@ def demo(
     if serve:
         from ivr.web.server import serve as serve_report
 
-        console.print(f"report view: http://127.0.0.1:{port}/ — log in as {DEMO_USER!r} with "
-                      f"password {password!r} (Ctrl-C to stop)", highlight=False)
+        console.print(
+            f"report view: http://127.0.0.1:{port}/ — log in as {DEMO_USER!r} with "
+            f"password {password!r} (Ctrl-C to stop)",
+            highlight=False,
+        )
         serve_report(settings, "127.0.0.1", port)
 
 
@@ -138,12 +162,19 @@ async def _run(settings: Any, db: Any, ids: list[int], channels: int, live: bool
 
     def view() -> Any:
         with db.session() as session:
-            return status_view([progress(session, session.get(Campaign, c), utcnow(),
-                                         settings.campaign_timezone) for c in ids])
+            return status_view(
+                [
+                    progress(
+                        session, session.get(Campaign, c), utcnow(), settings.campaign_timezone
+                    )
+                    for c in ids
+                ]
+            )
 
     with Live(view(), console=console, refresh_per_second=1) as screen:
-        return await run_to_completion(settings, db, ids, max_channels=channels,
-                                       on_progress=lambda _: screen.update(view()))
+        return await run_to_completion(
+            settings, db, ids, max_channels=channels, on_progress=lambda _: screen.update(view())
+        )
 
 
 def _summary(settings: Any, db: Any, ids: list[int], seconds: float, dialer: Any) -> dict[str, Any]:
@@ -153,18 +184,40 @@ def _summary(settings: Any, db: Any, ids: list[int], seconds: float, dialer: Any
     from ivr.db.models import Campaign, Flag, Household, utcnow
 
     with db.session() as session:
-        campaigns = [progress(session, session.get(Campaign, c), utcnow(),
-                              settings.campaign_timezone).as_dict() for c in ids]
-        flags = dict(session.execute(
-            select(Flag.kind, func.count()).where(Flag.resolved_at.is_(None)).group_by(Flag.kind)
-        ).all())
-        colours = dict(session.execute(
-            select(Household.status, func.count()).group_by(Household.status)).all())
+        campaigns = [
+            progress(
+                session, session.get(Campaign, c), utcnow(), settings.campaign_timezone
+            ).as_dict()
+            for c in ids
+        ]
+        flags = dict(
+            session.execute(
+                select(Flag.kind, func.count())
+                .where(Flag.resolved_at.is_(None))
+                .group_by(Flag.kind)
+            ).all()
+        )
+        colours = dict(
+            session.execute(select(Household.status, func.count()).group_by(Household.status)).all()
+        )
     return {
         "seconds": round(seconds, 1),
         "calls": dialer.stats.started,
-        "campaigns": [{k: c[k] for k in ("name", "state", "total", "outcomes", "attempts",
-                                         "attempt_states", "flags")} for c in campaigns],
+        "campaigns": [
+            {
+                k: c[k]
+                for k in (
+                    "name",
+                    "state",
+                    "total",
+                    "outcomes",
+                    "attempts",
+                    "attempt_states",
+                    "flags",
+                )
+            }
+            for c in campaigns
+        ],
         "open_flags": {k.value: v for k, v in flags.items()},
         "colours": {k.value: v for k, v in colours.items()},
     }
@@ -172,13 +225,21 @@ def _summary(settings: Any, db: Any, ids: list[int], seconds: float, dialer: Any
 
 def _print_summary(summary: dict[str, Any]) -> None:
     def counts(values: dict[str, int]) -> str:
-        return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
-                         sorted(values.items(), key=lambda kv: -kv[1])) or "none"
+        return (
+            ", ".join(
+                f"{k.replace('_', ' ')} {v}"
+                for k, v in sorted(values.items(), key=lambda kv: -kv[1])
+            )
+            or "none"
+        )
 
-    console.print(f"\n[bold]demo finished[/] in {summary['seconds'] / 60:.1f} min, "
-                  f"{summary['calls']} calls")
+    console.print(
+        f"\n[bold]demo finished[/] in {summary['seconds'] / 60:.1f} min, {summary['calls']} calls"
+    )
     for c in summary["campaigns"]:
-        console.print(f"[bold]{c['name']}[/] ({c['state']}): {c['total']} households", highlight=False)
+        console.print(
+            f"[bold]{c['name']}[/] ({c['state']}): {c['total']} households", highlight=False
+        )
         console.print(f"  how they ended: {counts(c['outcomes'])}", highlight=False)
         console.print(f"  calls: {counts(c['attempt_states'])}", highlight=False)
     console.print(f"worklist (open flags): {counts(summary['open_flags'])}", highlight=False)

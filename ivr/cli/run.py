@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -58,7 +58,9 @@ async def serve(settings: Any, *, node: str | None, channels: int | None) -> dic
             dialer = Dialer(settings, engine, max_channels=channels)
             log.warning(
                 "dialer %s running: up to %d channels, media on %s",
-                engine.node, dialer.max_channels, engine.media_address,
+                engine.node,
+                dialer.max_channels,
+                engine.media_address,
             )
             await dialer.run(stop)
     finally:
@@ -77,8 +79,16 @@ async def serve(settings: Any, *, node: str | None, channels: int | None) -> dic
 
 def run(
     ctx: typer.Context,
-    node: Annotated[Optional[str], typer.Option(help="This dialer node's name (default: dialer_node, else the host name).")] = None,  # noqa: UP045, E501
-    channels: Annotated[Optional[int], typer.Option(min=1, help="Calls at once over all campaigns (default: dialer_max_channels).")] = None,  # noqa: UP045, E501
+    node: Annotated[
+        str | None,
+        typer.Option(help="This dialer node's name (default: dialer_node, else the host name)."),
+    ] = None,
+    channels: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Calls at once over all campaigns (default: dialer_max_channels)."
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print a JSON summary on exit.")] = False,
 ) -> None:
     """Run the dialer until SIGTERM/Ctrl-C: calls the due households of running campaigns."""

@@ -47,11 +47,13 @@ class ShiftedClock:
 
 def _originated(db, campaign_id):  # type: ignore[no-untyped-def]
     with db.session() as session:
-        return list(session.scalars(
-            select(Attempt).where(Attempt.campaign_id == campaign_id,
-                                  Attempt.originated_at.is_not(None))
-            .order_by(Attempt.originated_at)
-        ))
+        return list(
+            session.scalars(
+                select(Attempt)
+                .where(Attempt.campaign_id == campaign_id, Attempt.originated_at.is_not(None))
+                .order_by(Attempt.originated_at)
+            )
+        )
 
 
 def _set_state(db, campaign_id, move):  # type: ignore[no-untyped-def]
@@ -65,17 +67,28 @@ async def _wait(predicate, timeout: float) -> None:  # type: ignore[no-untyped-d
             await asyncio.sleep(0.05)
 
 
-async def test_no_call_starts_after_the_window_closes(dial_engine, campaign_settings, campaign_db) -> None:  # type: ignore[no-untyped-def]
+async def test_no_call_starts_after_the_window_closes(
+    dial_engine, campaign_settings, campaign_db
+) -> None:  # type: ignore[no-untyped-def]
     homes = world.households(campaign_db, 8)
     await world.give_personas(dial_engine.ami, [(n, world.QUICK) for h in homes for n in h.phones])
     # 21:59:57 local; the window closes at 22:00 (and opens again at 08:00)
     closing = datetime(2026, 11, 25, 22, 0, tzinfo=SHANGHAI)
     clock = ShiftedClock(closing - timedelta(seconds=3))
-    spec = world.spec([h.id for h in homes], windows=[{"start": "08:00", "end": "22:00"}],
-                      max_channels=2, max_cps=5)
+    spec = world.spec(
+        [h.id for h in homes],
+        windows=[{"start": "08:00", "end": "22:00"}],
+        max_channels=2,
+        max_cps=5,
+    )
     cid = world.campaign(campaign_db, campaign_settings, "window", spec, now=clock())
-    dialer = Dialer(campaign_settings, dial_engine, clock=clock, poll_s=0.2,
-                    conversations=play_prompt_factory(bytes(16000 * 2), listen_s=0.5))
+    dialer = Dialer(
+        campaign_settings,
+        dial_engine,
+        clock=clock,
+        poll_s=0.2,
+        conversations=play_prompt_factory(bytes(16000 * 2), listen_s=0.5),
+    )
     await world.run_until(dialer, lambda: clock() > closing + timedelta(seconds=6), timeout=30)
     placed = _originated(campaign_db, cid)
     assert placed, "calls start while the window is open"
@@ -98,16 +111,27 @@ async def test_pacing_channels_and_priority(dial_engine, campaign_settings, camp
     high = world.spec([h.id for h in homes[6:]], max_channels=3, max_cps=2, priority=5)
     low_id = world.campaign(campaign_db, campaign_settings, "low", low)
     high_id = world.campaign(campaign_db, campaign_settings, "high", high)
-    dialer = Dialer(campaign_settings, dial_engine, max_channels=3, poll_s=0.2,
-                    conversations=play_prompt_factory(bytes(1600), listen_s=0.1))
-    await world.run_until(dialer, lambda: all(
-        dialer.states.get(c) is CampaignState.COMPLETED for c in (low_id, high_id)), timeout=90)
+    dialer = Dialer(
+        campaign_settings,
+        dial_engine,
+        max_channels=3,
+        poll_s=0.2,
+        conversations=play_prompt_factory(bytes(1600), listen_s=0.1),
+    )
+    await world.run_until(
+        dialer,
+        lambda: all(dialer.states.get(c) is CampaignState.COMPLETED for c in (low_id, high_id)),
+        timeout=90,
+    )
     assert dialer.stats.max_in_flight == 3  # the global cap, reached and never passed
     high_calls, low_calls = _originated(campaign_db, high_id), _originated(campaign_db, low_id)
-    assert len(high_calls) == len(low_calls) == 6, [(a.household_id, a.state, a.reason, a.number) for a in high_calls]
+    assert len(high_calls) == len(low_calls) == 6, [
+        (a.household_id, a.state, a.reason, a.number) for a in high_calls
+    ]
     # the higher priority campaign had the channels first
-    assert max(a.originated_at for a in high_calls) <= min(a.originated_at for a in low_calls) + \
-        timedelta(seconds=1)
+    assert max(a.originated_at for a in high_calls) <= min(
+        a.originated_at for a in low_calls
+    ) + timedelta(seconds=1)
     for calls in (high_calls, low_calls):
         # 2 calls a second with a burst of 2: six calls take at least two seconds
         assert calls[-1].originated_at - calls[0].originated_at >= timedelta(seconds=1.9)
@@ -115,17 +139,27 @@ async def test_pacing_channels_and_priority(dial_engine, campaign_settings, camp
             assert calls[i + 4].originated_at - calls[i].originated_at >= timedelta(seconds=0.9)
 
 
-async def test_pause_resume_cancel_and_new_campaign_while_running(dial_engine, campaign_settings, campaign_db) -> None:  # type: ignore[no-untyped-def]
+async def test_pause_resume_cancel_and_new_campaign_while_running(
+    dial_engine, campaign_settings, campaign_db
+) -> None:  # type: ignore[no-untyped-def]
     homes = world.households(campaign_db, 10)
     await world.give_personas(dial_engine.ami, [(n, world.QUICK) for h in homes for n in h.phones])
-    dialer = Dialer(campaign_settings, dial_engine, poll_s=0.2,
-                    conversations=play_prompt_factory(bytes(16000 * 2), listen_s=0.5))
+    dialer = Dialer(
+        campaign_settings,
+        dial_engine,
+        poll_s=0.2,
+        conversations=play_prompt_factory(bytes(16000 * 2), listen_s=0.5),
+    )
     stop = asyncio.Event()
     runner = asyncio.create_task(dialer.run(stop))
     try:
         await asyncio.sleep(0.5)  # running with nothing to do
-        cid = world.campaign(campaign_db, campaign_settings, "paused",
-                             world.spec([h.id for h in homes[:7]], max_channels=2, max_cps=10))
+        cid = world.campaign(
+            campaign_db,
+            campaign_settings,
+            "paused",
+            world.spec([h.id for h in homes[:7]], max_channels=2, max_cps=10),
+        )
         await _wait(lambda: len(_originated(campaign_db, cid)) >= 2, 20)  # picked up
         _set_state(campaign_db, cid, "pause")
         paused_at = datetime.now(UTC)
@@ -137,8 +171,12 @@ async def test_pause_resume_cancel_and_new_campaign_while_running(dial_engine, c
         assert all(a.state is AttemptState.COMPLETED for a in placed)  # in-flight calls finished
         assert len(placed) < 7
         _set_state(campaign_db, cid, "resume")
-        other = world.campaign(campaign_db, campaign_settings, "cancelled",
-                               world.spec([h.id for h in homes[7:]], max_channels=1, max_cps=0.2))
+        other = world.campaign(
+            campaign_db,
+            campaign_settings,
+            "cancelled",
+            world.spec([h.id for h in homes[7:]], max_channels=1, max_cps=0.2),
+        )
         await _wait(lambda: len(_originated(campaign_db, other)) >= 1, 20)
         _set_state(campaign_db, other, "cancel")
         await _wait(lambda: dialer.states.get(cid) is CampaignState.COMPLETED, 60)
@@ -152,25 +190,37 @@ async def test_pause_resume_cancel_and_new_campaign_while_running(dial_engine, c
     assert all(t.state is not TaskState.PENDING for t in cancelled)
 
 
-async def test_recurring_checkins_and_missed_ones(dial_engine, campaign_settings, campaign_db) -> None:  # type: ignore[no-untyped-def]
+async def test_recurring_checkins_and_missed_ones(
+    dial_engine, campaign_settings, campaign_db
+) -> None:  # type: ignore[no-untyped-def]
     homes = world.households(campaign_db, 3, colour=Colour.ORANGE)
-    await world.give_personas(dial_engine.ami, [
-        *[(n, world.QUICK) for n in homes[0].phones],
-        *[(n, world.QUICK) for n in homes[1].phones],
-        *[(n, Persona(kind="noanswer")) for n in homes[2].phones],
-    ])
+    await world.give_personas(
+        dial_engine.ami,
+        [
+            *[(n, world.QUICK) for n in homes[0].phones],
+            *[(n, world.QUICK) for n in homes[1].phones],
+            *[(n, Persona(kind="noanswer")) for n in homes[2].phones],
+        ],
+    )
     day1 = datetime(2026, 11, 20, 8, 59, 59, tzinfo=SHANGHAI)
     clock = ShiftedClock(day1)
     spec = world.spec(
-        [], target={"statuses": ["orange"], "households": [h.id for h in homes]},
+        [],
+        target={"statuses": ["orange"], "households": [h.id for h in homes]},
         schedule={"times": ["09:00", "16:00"], "days": 2, "start": "2026-11-20"},
-        windows=[{"start": "08:00", "end": "20:00"}], ring_timeout_s=3,
+        windows=[{"start": "08:00", "end": "20:00"}],
+        ring_timeout_s=3,
         retry={"no_answer": {"delay_s": 1, "max_attempts": 1}},
     )
     cid = world.campaign(campaign_db, campaign_settings, "checkin", spec, now=clock())
     assert len(world.tasks_of(campaign_db, cid)) == 3 * 4  # 2 times x 2 days per household
-    dialer = Dialer(campaign_settings, dial_engine, clock=clock, poll_s=0.2,
-                    conversations=play_prompt_factory(bytes(8000), listen_s=0.3))
+    dialer = Dialer(
+        campaign_settings,
+        dial_engine,
+        clock=clock,
+        poll_s=0.2,
+        conversations=play_prompt_factory(bytes(8000), listen_s=0.3),
+    )
 
     def finished(occurrence: str) -> bool:
         tasks = [t for t in world.tasks_of(campaign_db, cid) if t.occurrence == occurrence]
@@ -197,14 +247,18 @@ async def test_recurring_checkins_and_missed_ones(dial_engine, campaign_settings
     unreached = [t for t in tasks if t.household_id == homes[2].id]
     assert all(t.state is TaskState.EXHAUSTED for t in unreached)
     with campaign_db.session() as session:
-        flagged = {f.household_id: f for f in session.scalars(
-            select(Flag).where(Flag.kind == FlagKind.MISSED_CHECKIN))}
+        flagged = {
+            f.household_id: f
+            for f in session.scalars(select(Flag).where(Flag.kind == FlagKind.MISSED_CHECKIN))
+        }
         assert set(flagged) == {h.id for h in homes}  # one open flag each, details appended
         assert "2026-11-21T16:00" in flagged[homes[2].id].detail
         # one call per occurrence that was due while the dialer ran, none for the missed one
         for home in homes[:2]:
-            occurrences = [a.task_id for a in session.scalars(
-                select(Attempt).where(Attempt.household_id == home.id))]
+            occurrences = [
+                a.task_id
+                for a in session.scalars(select(Attempt).where(Attempt.household_id == home.id))
+            ]
             assert len(occurrences) == len(set(occurrences)) == 3
         assert session.get(Campaign, cid).state is CampaignState.COMPLETED
 

@@ -33,14 +33,23 @@ def start_ivr_run(settings, log: Path) -> subprocess.Popen:  # type: ignore[no-u
     env.update(settings_env(settings))
     env["IVR_PROMPT_CACHE_DIR"] = str(REPO / "voice_prompts" / "cache")
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "ivr", "run"], cwd=REPO, env=env,
-                                stdout=out, stderr=out, stdin=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "ivr", "run"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=out,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def attempts(db, campaign_id):  # type: ignore[no-untyped-def]
     with db.session() as session:
-        return list(session.scalars(
-            select(Attempt).where(Attempt.campaign_id == campaign_id).order_by(Attempt.id)))
+        return list(
+            session.scalars(
+                select(Attempt).where(Attempt.campaign_id == campaign_id).order_by(Attempt.id)
+            )
+        )
 
 
 def task_states(db, campaign_id) -> Counter:  # type: ignore[no-untyped-def]
@@ -66,15 +75,26 @@ async def exited(process: subprocess.Popen, timeout: float) -> int:  # type: ign
     return await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
 
 
-async def test_sigterm_lets_calls_in_progress_finish(dial_engine, campaign_settings, campaign_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_sigterm_lets_calls_in_progress_finish(
+    dial_engine, campaign_settings, campaign_db, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     homes = world.households(campaign_db, 8)
     await world.give_personas(dial_engine.ami, [(n, world.QUICK) for h in homes for n in h.phones])
-    cid = world.campaign(campaign_db, campaign_settings, "sigterm",
-                         world.spec([h.id for h in homes], script=HELLO, max_channels=2))
+    cid = world.campaign(
+        campaign_db,
+        campaign_settings,
+        "sigterm",
+        world.spec([h.id for h in homes], script=HELLO, max_channels=2),
+    )
     process = start_ivr_run(campaign_settings, tmp_path / "run.log")
     try:
-        await wait_for(lambda: any(a.state is AttemptState.IN_CONVERSATION
-                                   for a in attempts(campaign_db, cid)), 60, "a call in progress")
+        await wait_for(
+            lambda: any(
+                a.state is AttemptState.IN_CONVERSATION for a in attempts(campaign_db, cid)
+            ),
+            60,
+            "a call in progress",
+        )
         snapshot = attempts(campaign_db, cid)
         talking = {a.id for a in snapshot if a.state is AttemptState.IN_CONVERSATION}
         prepared = {a.id for a in snapshot if a.state is AttemptState.QUEUED}
@@ -86,29 +106,39 @@ async def test_sigterm_lets_calls_in_progress_finish(dial_engine, campaign_setti
     after = {a.id: a for a in attempts(campaign_db, cid)}
     assert not [a for a in after.values() if a.state in OPEN], "nothing left in flight"
     assert all(after[i].state is AttemptState.COMPLETED for i in talking), [
-        (after[i].state, after[i].reason) for i in talking]
+        (after[i].state, after[i].reason) for i in talking
+    ]
     # attempts committed ahead but never sent are gone, or were sent before the signal
     assert all(after[i].originated_at is not None for i in prepared if i in after)
     states = task_states(campaign_db, cid)
     assert states[TaskState.ACTIVE] == 0 and states[TaskState.PENDING] > 0  # the rest wait
 
 
-async def test_kill_9_mid_campaign_then_restart(dial_engine, campaign_settings, campaign_db, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_kill_9_mid_campaign_then_restart(
+    dial_engine, campaign_settings, campaign_db, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     homes = world.households(campaign_db, 12)
     await world.give_personas(dial_engine.ami, [(n, world.QUICK) for h in homes for n in h.phones])
     retry = {"failed": {"delay_s": 1, "max_attempts": 3}}
-    cid = world.campaign(campaign_db, campaign_settings, "kill9",
-                         world.spec([h.id for h in homes], script=HELLO, max_channels=4,
-                                    retry=retry))
+    cid = world.campaign(
+        campaign_db,
+        campaign_settings,
+        "kill9",
+        world.spec([h.id for h in homes], script=HELLO, max_channels=4, retry=retry),
+    )
     truth = campaign_settings.data_dir / "residents" / "truth.jsonl"
     truth_before = len(read_truth(truth))
     log = tmp_path / "run.log"
     first = start_ivr_run(campaign_settings, log)
     try:
-        await wait_for(lambda: sum(a.state is AttemptState.COMPLETED
-                                   for a in attempts(campaign_db, cid)) >= 3
-                       and any(a.state in OPEN for a in attempts(campaign_db, cid)),
-                       90, "three calls done and more in flight")
+        await wait_for(
+            lambda: (
+                sum(a.state is AttemptState.COMPLETED for a in attempts(campaign_db, cid)) >= 3
+                and any(a.state in OPEN for a in attempts(campaign_db, cid))
+            ),
+            90,
+            "three calls done and more in flight",
+        )
         first.send_signal(signal.SIGKILL)
         await exited(first, 10)
     finally:
@@ -121,8 +151,11 @@ async def test_kill_9_mid_campaign_then_restart(dial_engine, campaign_settings, 
 
     second = start_ivr_run(campaign_settings, log)
     try:
-        await wait_for(lambda: campaign_state(campaign_db, cid) is CampaignState.COMPLETED, 120,
-                       "the campaign completed after the restart")
+        await wait_for(
+            lambda: campaign_state(campaign_db, cid) is CampaignState.COMPLETED,
+            120,
+            "the campaign completed after the restart",
+        )
         second.send_signal(signal.SIGTERM)
         assert await exited(second, 60) == 0, log.read_text()[-3000:]
     finally:
@@ -150,24 +183,44 @@ async def test_kill_9_mid_campaign_then_restart(dial_engine, campaign_settings, 
     assert task_states(campaign_db, cid)[TaskState.DONE] == len(homes)
 
 
-async def test_asterisk_restart_mid_campaign(dial_engine, campaign_settings, campaign_db, pbx: EmbeddedPbx) -> None:  # type: ignore[no-untyped-def]
+async def test_asterisk_restart_mid_campaign(
+    dial_engine, campaign_settings, campaign_db, pbx: EmbeddedPbx
+) -> None:  # type: ignore[no-untyped-def]
     homes = world.households(campaign_db, 8)
     await world.give_personas(dial_engine.ami, [(n, world.QUICK) for h in homes for n in h.phones])
-    retry = {name: {"delay_s": 1, "max_attempts": 3}
-             for name in ("failed", "hung_up_early", "no_answer", "busy", "machine")}
-    cid = world.campaign(campaign_db, campaign_settings, "restart",
-                         world.spec([h.id for h in homes], max_channels=3, retry=retry))
-    dialer = Dialer(campaign_settings, dial_engine, poll_s=0.2,
-                    conversations=play_prompt_factory(bytes(16000 * 4), listen_s=0.5))
+    retry = {
+        name: {"delay_s": 1, "max_attempts": 3}
+        for name in ("failed", "hung_up_early", "no_answer", "busy", "machine")
+    }
+    cid = world.campaign(
+        campaign_db,
+        campaign_settings,
+        "restart",
+        world.spec([h.id for h in homes], max_channels=3, retry=retry),
+    )
+    dialer = Dialer(
+        campaign_settings,
+        dial_engine,
+        poll_s=0.2,
+        conversations=play_prompt_factory(bytes(16000 * 4), listen_s=0.5),
+    )
     stop = asyncio.Event()
     runner = asyncio.create_task(dialer.run(stop))
     try:
-        await wait_for(lambda: sum(a.state is AttemptState.IN_CONVERSATION
-                                   for a in attempts(campaign_db, cid)) >= 2, 60,
-                       "two calls in conversation")
+        await wait_for(
+            lambda: (
+                sum(a.state is AttemptState.IN_CONVERSATION for a in attempts(campaign_db, cid))
+                >= 2
+            ),
+            60,
+            "two calls in conversation",
+        )
         await asyncio.to_thread(pbx.cli, "core restart now", 10.0, False)
-        await wait_for(lambda: dialer.states.get(cid) is CampaignState.COMPLETED, 150,
-                       "the campaign completed after the restart")
+        await wait_for(
+            lambda: dialer.states.get(cid) is CampaignState.COMPLETED,
+            150,
+            "the campaign completed after the restart",
+        )
     finally:
         stop.set()
         await asyncio.wait_for(runner, 60)
@@ -175,10 +228,13 @@ async def test_asterisk_restart_mid_campaign(dial_engine, campaign_settings, cam
     after = attempts(campaign_db, cid)
     cut = [a for a in after if a.state is AttemptState.FAILED]
     assert cut and all("Asterisk" in a.reason or "interrupted" in a.reason for a in cut), [
-        a.reason for a in cut]
+        a.reason for a in cut
+    ]
     assert task_states(campaign_db, cid)[TaskState.DONE] == len(homes), [
-        (a.household_id, a.state, a.reason, a.script_outcome) for a in after]
+        (a.household_id, a.state, a.reason, a.script_outcome) for a in after
+    ]
     per_household = Counter(a.household_id for a in after)
     assert max(per_household.values()) <= 1 + 2 * 3  # one call, and retries by policy
-    assert Counter(a.household_id for a in after if a.state is AttemptState.COMPLETED) == \
-        dict.fromkeys((h.id for h in homes), 1)
+    assert Counter(
+        a.household_id for a in after if a.state is AttemptState.COMPLETED
+    ) == dict.fromkeys((h.id for h in homes), 1)

@@ -53,8 +53,12 @@ async def test_outcomes_retried_by_policy(dial_engine, campaign_settings, campai
     }
     spec = world.spec([h.id for h in homes], retry=policy, ring_timeout_s=3, amd=True)
     cid = world.campaign(campaign_db, campaign_settings, "retries", spec)
-    dialer = Dialer(campaign_settings, dial_engine, conversations=play_prompt_factory(
-        bytes(16000 * 3), listen_s=1.0), poll_s=0.2)
+    dialer = Dialer(
+        campaign_settings,
+        dial_engine,
+        conversations=play_prompt_factory(bytes(16000 * 3), listen_s=1.0),
+        poll_s=0.2,
+    )
     await world.run_until(
         dialer, lambda: dialer.states.get(cid) is CampaignState.COMPLETED, timeout=150
     )
@@ -79,15 +83,17 @@ async def test_outcomes_retried_by_policy(dial_engine, campaign_settings, campai
         assert [c.number for c in calls[:phones]] == list(home.phones)  # numbers in order
         assert by_id[home.id].state is task_state
     with campaign_db.session() as session:
-        unreachable = set(session.scalars(
-            select(Flag.household_id).where(Flag.kind == FlagKind.UNREACHABLE)
-        ))
+        unreachable = set(
+            session.scalars(select(Flag.household_id).where(Flag.kind == FlagKind.UNREACHABLE))
+        )
         machine = [c for c in attempts[homes[5].id]]
         assert all(c.amd_status == "MACHINE" for c in machine)
     assert unreachable == {h.id for h in homes} - {homes[3].id}
 
 
-async def test_do_not_call_and_opt_out_never_dialled(dial_engine, campaign_settings, campaign_db) -> None:  # type: ignore[no-untyped-def]
+async def test_do_not_call_and_opt_out_never_dialled(
+    dial_engine, campaign_settings, campaign_db
+) -> None:  # type: ignore[no-untyped-def]
     homes = world.households(campaign_db, 4)
     await world.give_personas(dial_engine.ami, [(n, world.QUICK) for h in homes for n in h.phones])
     with campaign_db.session() as session:
@@ -103,8 +109,7 @@ async def test_do_not_call_and_opt_out_never_dialled(dial_engine, campaign_setti
         from ivr.campaigns.manage import change_state, find_campaign
 
         change_state(session, find_campaign(session, str(cid)), "start")
-    dialer = Dialer(campaign_settings, dial_engine, conversations=play_prompt_factory(),
-                    poll_s=0.2)
+    dialer = Dialer(campaign_settings, dial_engine, conversations=play_prompt_factory(), poll_s=0.2)
     await world.run_until(
         dialer, lambda: dialer.states.get(cid) is CampaignState.COMPLETED, timeout=60
     )

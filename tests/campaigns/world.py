@@ -26,8 +26,9 @@ _seeds = itertools.count(101)
 QUICK = Persona(kind="talk", ring_s=0, reply="Yes, thank you.")
 
 
-def households(db: Database, count: int, *, colour: Colour | None = None
-               ) -> list[GeneratedHousehold]:
+def households(
+    db: Database, count: int, *, colour: Colour | None = None
+) -> list[GeneratedHousehold]:
     """``count`` callable households (a fresh seed each time, so numbers never repeat between
     tests sharing the Asterisk), all of ``colour`` when given."""
     seed = next(_seeds)
@@ -60,9 +61,7 @@ def dial_number(number: str) -> str:
 
 
 async def give_personas(ami: AmiClient, pairs: Iterable[tuple[str, Persona]]) -> None:
-    await asyncio.gather(
-        *(ami.db_put(ASTDB_FAMILY, dial_number(n), p.encode()) for n, p in pairs)
-    )
+    await asyncio.gather(*(ami.db_put(ASTDB_FAMILY, dial_number(n), p.encode()) for n, p in pairs))
 
 
 def spec(household_ids: list[int], **changes: Any) -> CampaignSpec:
@@ -83,11 +82,17 @@ def spec(household_ids: list[int], **changes: Any) -> CampaignSpec:
     return CampaignSpec.model_validate(data)
 
 
-def campaign(db: Database, settings: Settings, name: str, the_spec: CampaignSpec, *,
-             start: bool = True, now: datetime | None = None) -> int:
+def campaign(
+    db: Database,
+    settings: Settings,
+    name: str,
+    the_spec: CampaignSpec,
+    *,
+    start: bool = True,
+    now: datetime | None = None,
+) -> int:
     with db.session() as session:
-        return create_campaign(session, settings, name=name, spec=the_spec, start=start,
-                               now=now).id
+        return create_campaign(session, settings, name=name, spec=the_spec, start=start, now=now).id
 
 
 def attempts_by_household(db: Database, campaign_id: int) -> dict[int, list[Attempt]]:
@@ -103,8 +108,13 @@ def attempts_by_household(db: Database, campaign_id: int) -> dict[int, list[Atte
 
 def tasks_of(db: Database, campaign_id: int) -> list[Task]:
     with db.session() as session:
-        return list(session.scalars(select(Task).where(Task.campaign_id == campaign_id)
-                                    .order_by(Task.household_id, Task.occurrence)))
+        return list(
+            session.scalars(
+                select(Task)
+                .where(Task.campaign_id == campaign_id)
+                .order_by(Task.household_id, Task.occurrence)
+            )
+        )
 
 
 async def run_until(dialer: Any, done: Callable[[], bool], timeout: float) -> None:

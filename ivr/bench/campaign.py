@@ -1,0 +1,178 @@
+"""``ivr bench campaign``: the mask notice to a whole generated neighbourhood through the
+embedded Asterisk, simulated residents answering, the real dialer and dialogue runner.
+
+Figures for the first round (every household's first attempt), retries apart:
+
+- ``wall_s``: from the first Originate until every household's first attempt ended
+- ``ideal_s``: the first attempts' channel time (Originate → end) divided by ``channels``
+- ``utilization``: busy channel-seconds in that span over ``channels`` × ``wall_s``
+- ``slot_errors``: answers stored that differ from what the resident said (truth log)
+- ``turn_ms_p95``: the robot's reply latency over every turn (end of speech → reply)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ivr.bench.stats import percentile, rss_mb
+from ivr.config import Settings
+from ivr.db import Database
+from ivr.db.models import Answer, Attempt, AttemptState, Turn
+from ivr.residents.simulator import read_truth
+
+SEED = 5
+# the residents' truth for the notice's one question, by the slot the simulator logs
+TRUTH_FIELDS = {"heard": "notice_heard"}
+PERSONA_FAILURES = {
+    AttemptState.BUSY,
+    AttemptState.NO_ANSWER,
+    AttemptState.MACHINE,
+    AttemptState.HUNG_UP_EARLY,
+}
+
+
+async def run(
+    settings: Settings, households: int, channels: int, buildings: int = 93
+) -> dict[str, Any]:
+    from ivr.ami import AmiClient
+    from ivr.campaigns.complete import run_to_completion
+    from ivr.campaigns.manage import create_campaign
+    from ivr.campaigns.spec import CampaignSpec
+    from ivr.pbx import EmbeddedPbx
+    from ivr.residents import world
+
+    settings = settings.model_copy(
+        update={
+            "database_url": world.fresh_database(settings.data_dir / "bench" / "campaign.db"),
+            "dialer_max_channels": channels,
+        }
+    )
+    EmbeddedPbx(settings).up()
+    db = Database(settings.database)
+    _, residents = world.populate(
+        db, households=households, buildings=min(buildings, households), seed=SEED
+    )
+    async with AmiClient.from_settings(settings) as ami:
+        await world.install(ami, residents, settings.default_country)
+    truth_path = settings.data_dir / "residents" / "truth.jsonl"
+    truth_start = len(read_truth(truth_path))
+    spec = CampaignSpec.model_validate(
+        {
+            "script": "scripts/mask_notice.yaml",
+            "windows": [{"start": "00:00", "end": "00:00"}],
+            "max_channels": channels,
+            "max_cps": 20,
+            "ring_timeout_s": 20,
+            "retry": {
+                k: {"delay_s": 30, "max_attempts": 2}
+                for k in ("busy", "no_answer", "failed", "machine", "hung_up_early")
+            },
+        }
+    )
+    with db.session() as session:
+        cid = create_campaign(session, settings, name="bench mask notice", spec=spec, start=True).id
+    started = time.perf_counter()
+    dialer = await run_to_completion(settings, db, [cid], max_channels=channels)
+    total_wall = time.perf_counter() - started
+    await asyncio.sleep(1.0)  # the simulator writes a call's truth when it hangs up
+    figures = _figures(db, cid, households, channels, read_truth(truth_path)[truth_start:])
+    figures.update(
+        total_wall_s=round(total_wall, 1),
+        rss_mb=rss_mb(),
+        max_in_flight=dialer.stats.max_in_flight,
+        residents=world.mix_counts(residents),
+    )
+    db.dispose()
+    return figures
+
+
+def _figures(
+    db: Database, cid: int, households: int, channels: int, truth: list[dict[str, Any]]
+) -> dict[str, Any]:
+    with db.session() as session:
+        attempts = list(
+            session.scalars(select(Attempt).where(Attempt.campaign_id == cid).order_by(Attempt.id))
+        )
+        turn_ms = [
+            t
+            for t in session.scalars(
+                select(Turn.turn_ms)
+                .join(Attempt)
+                .where(Attempt.campaign_id == cid, Turn.turn_ms.is_not(None))
+            )
+        ]
+        stored = {
+            (hid, field): value
+            for hid, field, value, unclear in session.execute(
+                select(Answer.household_id, Answer.field, Answer.value, Answer.unclear)
+                .where(Answer.campaign_id == cid)
+                .order_by(Answer.at)
+            )
+        }
+    first: dict[int, Attempt] = {}
+    for attempt in attempts:
+        first.setdefault(attempt.household_id, attempt)  # type: ignore[arg-type]
+    starts = [a.originated_at for a in first.values() if a.originated_at]
+    ends = [a.ended_at for a in first.values() if a.ended_at]
+    begin: datetime = min(starts)
+    end: datetime = max(ends)
+    wall = (end - begin).total_seconds()
+    busy = sum(
+        (a.ended_at - a.originated_at).total_seconds()
+        for a in attempts
+        if a.originated_at and a.ended_at and a.originated_at < end
+    )
+    busy_first = sum(
+        (a.ended_at - a.originated_at).total_seconds()
+        for a in first.values()
+        if a.originated_at and a.ended_at
+    )
+    states = Counter(a.state for a in first.values())
+    retries = [a for a in attempts if a.id not in {f.id for f in first.values()}]
+    return {
+        "households": households,
+        "channels": channels,
+        "wall_s": round(wall, 1),
+        "ideal_s": round(busy_first / channels, 1),
+        "utilization": round(min(busy, channels * wall) / (channels * wall), 3) if wall else 0.0,
+        "calls_per_min": round(len(first) / wall * 60, 1) if wall else 0.0,
+        "completed": states[AttemptState.COMPLETED],
+        "failed": states[AttemptState.FAILED] + states[AttemptState.CONGESTION],
+        "failed_reasons": dict(
+            Counter(a.reason for a in first.values() if a.state is AttemptState.FAILED).most_common(
+                5
+            )
+        ),
+        "persona_outcomes": {s.value: states[s] for s in PERSONA_FAILURES if states[s]},
+        "slot_errors": _slot_errors(first, stored, truth),
+        "turn_ms_p50": round(percentile(turn_ms, 0.5), 1),
+        "turn_ms_p95": round(percentile(turn_ms, 0.95), 1),
+        "turns": len(turn_ms),
+        "retries": len(retries),
+        "retries_completed": sum(a.state is AttemptState.COMPLETED for a in retries),
+        "first_round_done_s": round(wall, 1),
+    }
+
+
+def _slot_errors(
+    first: dict[int, Attempt], stored: dict[tuple[int, str], Any], truth: list[dict[str, Any]]
+) -> int:
+    """Households whose stored answer differs from what their resident said (a stored
+    "unclear" is not an error: it is the robot admitting it did not understand)."""
+    from ivr.residents.world import national_form
+
+    household_of = {national_form(a.number): a.household_id for a in first.values()}
+    said: dict[tuple[int, str], Any] = {}
+    for record in truth:
+        hid = household_of.get(record.get("number", ""))
+        for line in record.get("said", []):
+            field = TRUTH_FIELDS.get(line.get("slot") or line.get("question") or "")
+            if hid is not None and field and line.get("value") is not None:
+                said[(hid, field)] = line["value"]
+    return sum(1 for key, value in said.items() if key in stored and stored[key] != value)
