@@ -86,6 +86,11 @@ async def run(
         total_wall_s=round(total_wall, 1),
         rss_mb=rss_mb(),
         max_in_flight=dialer.stats.max_in_flight,
+        refill_ms_p50=round(percentile(dialer.stats.refill_ms, 0.5), 2),
+        refill_ms_p95=round(percentile(dialer.stats.refill_ms, 0.95), 2),
+        refill_missed=dialer.stats.refill_missed,
+        prepare_ms_p50=round(percentile(dialer.stats.prepare_ms, 0.5), 1),
+        prepare_ms_p95=round(percentile(dialer.stats.prepare_ms, 0.95), 1),
         residents=world.mix_counts(residents),
     )
     db.dispose()

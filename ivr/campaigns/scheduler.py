@@ -95,6 +95,10 @@ class DialerStats:
     busy_channel_s: float = 0.0  # sum over calls of Originate → end
     max_in_flight: int = 0
     originate_refused: int = 0
+    # a freed channel refilled from the end callback: ms from the end to the Originate written
+    refill_ms: list[float] = field(default_factory=list)
+    refill_missed: int = 0  # a channel freed with no prepared attempt ready for it
+    prepare_ms: list[float] = field(default_factory=list)  # household context + attempt row
     reconciled: list[dict[str, int]] = field(default_factory=list)
 
 
@@ -130,6 +134,7 @@ class Dialer:
         self._background: set[asyncio.Task[Any]] = set()
         self._writes: set[asyncio.Future[Any]] = set()
         self._ami_was_down = False
+        self._freed_at: float | None = None  # loop time a call just ended, for refill_ms
         # Asterisk refuses Originates while it shuts down and before its dialplan is loaded:
         # dial only between FullyBooted (sent on every AMI login once booted) and Shutdown
         self._pbx_ready = engine.ami.connected.is_set()
@@ -250,12 +255,18 @@ class Dialer:
                 self._idle.clear()
                 self.stats.max_in_flight = max(self.stats.max_in_flight, self.in_flight)
                 call.ended.add_done_callback(partial(self._ended, run, call))
-                self._spawn(self.engine.originate(call), f"originate-{call.uuid}")
+                self._spawn(self._originate(call, self._freed_at), f"originate-{call.uuid}")
+                self._freed_at = None
                 self.stats.started += 1
             self._prepare_more(run, loop_now)
             if (run.ready or run.preparing) and run.active < run.spec.max_channels:
                 # it waits for its pacing or its next attempts: lower priorities wait behind it
                 waiting_priority = run.spec.priority
+
+    async def _originate(self, call: Call, freed_at: float | None) -> None:
+        await self.engine.originate(call)
+        if freed_at is not None and call.originate_sent_at is not None:
+            self.stats.refill_ms.append(1000.0 * (call.originate_sent_at - freed_at))
 
     def _prepare_more(self, run: CampaignRun, loop_now: float) -> None:
         cap = min(self.settings.dialer_prepare_ahead, run.spec.max_channels, self.max_channels)
@@ -288,6 +299,7 @@ class Dialer:
 
     async def _prepare_one(self, run: CampaignRun, claim: tasks.Claim) -> None:
         assert run.talk is not None
+        began = asyncio.get_running_loop().time()
         try:
             context = await run.talk.prepare_household(claim.household_id)
             call = await self.engine.prepare(
@@ -325,6 +337,7 @@ class Dialer:
             run.nothing_due_until = asyncio.get_running_loop().time() + IDLE_CLAIM_S
             self._track_write(self.writer.run(lambda s: tasks.release(s, [claim.task_id])))
             return
+        self.stats.prepare_ms.append(1000.0 * (asyncio.get_running_loop().time() - began))
         if self.stopping or not run.dialing:
             await self._give_back(call)
             return
@@ -367,7 +380,12 @@ class Dialer:
                     )
                 )
             )
+        self._freed_at = asyncio.get_running_loop().time()
         self._fill()
+        if self._freed_at is not None:  # nothing was ready to take the channel
+            self._freed_at = None
+            if not self.stopping:
+                self.stats.refill_missed += 1
 
     # -- campaign changes ---------------------------------------------------------------------
 
