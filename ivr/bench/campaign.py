@@ -112,14 +112,15 @@ def _figures(
                 .where(Attempt.campaign_id == cid, Turn.turn_ms.is_not(None))
             )
         ]
-        stored = {
-            (hid, field): value
-            for hid, field, value, unclear in session.execute(
-                select(Answer.household_id, Answer.field, Answer.value, Answer.unclear)
-                .where(Answer.campaign_id == cid)
-                .order_by(Answer.at)
-            )
-        }
+        answers = session.execute(
+            select(Answer.household_id, Answer.field, Answer.value, Answer.unclear)
+            .where(Answer.campaign_id == cid)
+            .order_by(Answer.at)
+        ).all()
+    # the latest understood answer per household and field; "unclear" is the robot admitting
+    # it did not understand, counted apart, never an error
+    stored = {(hid, field): value for hid, field, value, unclear in answers if not unclear}
+    unclear = {(hid, field) for hid, field, _, unclear in answers if unclear} - set(stored)
     first: dict[int, Attempt] = {}
     for attempt in attempts:
         first.setdefault(attempt.household_id, attempt)  # type: ignore[arg-type]
@@ -156,6 +157,8 @@ def _figures(
         ),
         "persona_outcomes": {s.value: states[s] for s in PERSONA_FAILURES if states[s]},
         "slot_errors": _slot_errors(first, stored, truth),
+        "slots_stored": len(stored),
+        "slots_unclear": len(unclear),
         "turn_ms_p50": round(percentile(turn_ms, 0.5), 1),
         "turn_ms_p95": round(percentile(turn_ms, 0.95), 1),
         "turns": len(turn_ms),
