@@ -16,7 +16,7 @@ from ivr.errors import DialStringError, InputError
 # What may stand in a dial string: an optional "+", then digits (and * # for feature codes).
 _DIAL_NUMBER = re.compile(r"\+?[0-9*#]{1,20}")
 _CHANNEL_TECH = re.compile(r"(Local|PJSIP|SIP|IAX2|DAHDI)/[A-Za-z0-9+*#._@-]{1,80}")
-_SEPARATORS = re.compile(r"[\s().\-/]")
+_SEPARATORS = re.compile(r"[ \u00a0\u3000().\-/]")  # not CR/LF: a line break is no separator
 SHORT_EXTENSION_MAX = 8  # up to this many digits: an internal extension, not a public number
 
 

@@ -20,7 +20,9 @@ def test_normalize(raw: str, stored: str) -> None:
     assert normalize(raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "12345678901", "1380013800\r\nAction: Logoff", "138-0013-800x"])
+@pytest.mark.parametrize(
+    "raw", ["", "abc", "12345678901", "1380013800\r\nAction: Logoff", "138-0013-800x", "62\n01"]
+)
 def test_normalize_refuses(raw: str) -> None:
     with pytest.raises(InputError):
         normalize(raw)
