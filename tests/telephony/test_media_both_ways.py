@@ -32,7 +32,9 @@ def best_correlation(haystack: np.ndarray, needle: np.ndarray) -> float:
 
 
 async def test_robot_speech_reaches_the_resident(
-    engine: CallEngine, resident, pbx_settings: Settings  # type: ignore[no-untyped-def]
+    engine: CallEngine,
+    resident,
+    pbx_settings: Settings,  # type: ignore[no-untyped-def]
 ) -> None:
     robot = PromptCache(pbx_settings.prompt_cache_dir, shared_synthesizer("en_US-joe-medium"))
     prompt = robot.get("Please tell me your temperature today.")
@@ -40,15 +42,21 @@ async def test_robot_speech_reaches_the_resident(
     call = await engine.place(number, conversation=PlayAndRecord(prompt, None, listen_s=2.5))
     assert await asyncio.wait_for(asyncio.shield(call.ended), 60) is AttemptState.COMPLETED
     await asyncio.sleep(0.5)  # the simulator writes its line when its side hangs up
-    records = [r for r in read_truth(pbx_settings.data_dir / "residents" / "truth.jsonl")
-               if r["number"] == number]
+    records = [
+        r
+        for r in read_truth(pbx_settings.data_dir / "residents" / "truth.jsonl")
+        if r["number"] == number
+    ]
     assert records, "the simulator took no call for this number"
     heard = " ".join(records[-1]["heard"]).lower()
     assert "temperature" in heard, heard
 
 
 async def test_resident_speech_reaches_the_robot(
-    engine: CallEngine, resident, pbx_settings: Settings, tmp_path  # type: ignore[no-untyped-def]
+    engine: CallEngine,
+    resident,
+    pbx_settings: Settings,
+    tmp_path,  # type: ignore[no-untyped-def]
 ) -> None:
     reply = "My temperature is thirty six point five."
     persona = Persona(kind="talk", reply=reply, voice="espeak:en-us")

@@ -29,7 +29,9 @@ BAD_NUMBERS = [
 
 @pytest.mark.parametrize("number", BAD_NUMBERS)
 async def test_bad_number_is_refused_before_anything_is_sent(
-    engine: CallEngine, call_db, number: str  # type: ignore[no-untyped-def]
+    engine: CallEngine,
+    call_db,
+    number: str,  # type: ignore[no-untyped-def]
 ) -> None:
     actions_before = engine.ami.stats.actions
     with pytest.raises(DialStringError):
@@ -41,8 +43,11 @@ async def test_bad_number_is_refused_before_anything_is_sent(
 
 async def test_dial_template_cannot_be_bent_by_a_number(engine: CallEngine) -> None:
     with pytest.raises(DialStringError):
-        await engine.place("2001", conversation=PlayAndRecord(b"", None, 1),
-                           dial_template="Local/{number}@residents&PJSIP/x")
+        await engine.place(
+            "2001",
+            conversation=PlayAndRecord(b"", None, 1),
+            dial_template="Local/{number}@residents&PJSIP/x",
+        )
 
 
 async def test_control_characters_in_a_channel_variable_are_refused(engine: CallEngine) -> None:
