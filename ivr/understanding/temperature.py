@@ -15,6 +15,7 @@ from ivr.understanding.results import Temperature, TemperatureUnit
 
 DEFAULT_MIN_C = 34.0
 DEFAULT_MAX_C = 42.5
+UNIT_CONFLICT = 0.7  # confidence factor when the unit said contradicts the number's range
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,12 @@ def _readings(tokens: list[str]) -> list[_Reading]:
             decimals = len(token.split(".")[1])
             found.append(_Reading(float(token), 1.0 if decimals == 1 else 0.85))
             i += 1
+            continue
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if len(token) == 1 and "." in following and len(following.split(".")[0]) == 1:
+            # "3 7.1": the whole degrees read digit by digit ("three seven point one")
+            found.append(_Reading(float(token + following), 0.75))
+            i += 2
             continue
         # a run of single digits keyed or read one by one: "3 6 5" → 36.5
         run = [token]
@@ -102,12 +109,17 @@ def parse_temperature(
     unit = _unit_said(tokens, language)
     plausible: list[Temperature] = []
     for reading in _readings(tokens):
-        units: tuple[TemperatureUnit, ...] = (unit,) if unit else ("C", "F")
+        # The unit said goes first; the other one is tried too, because the ranges of °C and °F
+        # readings do not overlap and a recogniser writes "Fahrenheit" for "degrees" now and then.
+        other: TemperatureUnit = "F" if unit == "C" else "C"
+        units: tuple[TemperatureUnit, ...] = (unit, other) if unit else ("C", "F")
         for candidate_unit in units:
             celsius = to_celsius(reading.spoken, candidate_unit)
             if min_c <= celsius <= max_c:
-                # a unit inferred from the range is nearly as good as one said
-                sure = reading.shape_confidence * (1.0 if unit else 0.95)
+                # a unit inferred from the range is nearly as good as one said; a unit said
+                # against the range is a doubt
+                agrees = 1.0 if unit == candidate_unit else 0.95 if unit is None else UNIT_CONFLICT
+                sure = reading.shape_confidence * agrees
                 plausible.append(
                     Temperature(celsius, reading.spoken, candidate_unit, round(sure, 3))
                 )

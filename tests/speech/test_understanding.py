@@ -31,6 +31,24 @@ def test_temperatures_in_many_phrasings(text: str, celsius: float) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "celsius", "at_most"),
+    [
+        ("I can switch to a 100 and 1.5 degrees Fahrenheit.", 38.6, 1.0),
+        ("Three-seven point one.", 37.1, 0.8),  # the whole degrees read digit by digit
+        ("Thirty-six points and a half.", 36.5, 1.0),
+        # the unit written contradicts the number's range: the range wins, with doubt
+        ("Thirty-seven point six Fahrenheit.", 37.6, 0.7),
+    ],
+)
+def test_temperatures_as_a_recogniser_writes_them(
+    text: str, celsius: float, at_most: float
+) -> None:
+    result = understand("temperature", text)
+    assert result is not None and result.value == celsius
+    assert 0.0 < result.confidence <= at_most
+
+
+@pytest.mark.parametrize(
     "text", ["36 point time", "my temperature is 45", "I feel fine", "twenty", "", "fifty two"]
 )
 def test_no_temperature_is_guessed(text: str) -> None:

@@ -20,6 +20,7 @@ TENS = {
 DECIMAL_MARKERS = frozenset({"point", "points", "dot", "decimal"})
 # After a decimal marker a short word can only be a digit; recognisers write these homophones.
 DECIMAL_HOMOPHONES = {"oh": 0, "o": 0, "to": 2, "too": 2, "for": 4, "ate": 8, "won": 1}
+HALF = ["and", "a", "half"]
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z']+")
 
 
@@ -75,6 +76,9 @@ def _number(tokens: list[str], i: int) -> tuple[str, int] | None:
             rest = tokens[j + 1]
             if rest.isdigit() and int(rest) < 100:
                 whole, j = str(int(token) + int(rest)), j + 2
+            elif "." in rest and rest.split(".")[0].isdigit() and int(rest.split(".")[0]) < 100:
+                # "100 and 1.5": digits for "one hundred and one point five"
+                whole, j = f"{int(token) + int(rest.split('.')[0])}.{rest.split('.')[1]}", j + 2
     else:
         parsed = _integer(tokens, i)
         if parsed is None:
@@ -92,6 +96,8 @@ def _number(tokens: list[str], i: int) -> tuple[str, int] | None:
                 break
         if decimals:
             return f"{whole}.{decimals}", k
+    if tokens[j : j + 1] and tokens[j] in DECIMAL_MARKERS and tokens[j + 1 : j + 4] == HALF:
+        return f"{whole}.5", j + 4  # "36 points and a half"
     if tokens[j : j + 3] == ["and", "a", "half"]:
         return f"{whole}.5", j + 3
     if tokens[j : j + 2] == ["and", "half"]:
