@@ -27,8 +27,9 @@ class CampaignConversation(Protocol):
     async def prepare_household(self, household_id: int) -> Any: ...
 
 
+# (settings, writer, script, campaign id, variables, AMI client for transfers to staff phones)
 ConversationFactory = Callable[
-    [Settings, DatabaseWriter, Script, int, dict[str, str]], CampaignConversation
+    [Settings, DatabaseWriter, Script, int, dict[str, str], Any], CampaignConversation
 ]
 
 
@@ -38,12 +39,14 @@ def script_runner(
     script: Script,
     campaign_id: int,
     variables: dict[str, str],
+    ami: Any = None,
 ) -> CampaignConversation:
-    """The dialogue runner for a campaign's script (the default factory)."""
+    """The dialogue runner for a campaign's script (the default factory); with ``ami`` it can
+    hand a resident who asks for a person to a free staff phone."""
     from ivr.dialogue import ScriptRunner
 
     return ScriptRunner(  # type: ignore[no-any-return]
-        settings, writer, script, campaign_id=campaign_id, variables=variables
+        settings, writer, script, campaign_id=campaign_id, variables=variables, ami=ami
     )
 
 
@@ -68,7 +71,7 @@ class PlayPrompt:
 
 
 def play_prompt_factory(pcm: bytes = bytes(16000), listen_s: float = 1.0) -> ConversationFactory:
-    def make(*_: Any) -> CampaignConversation:
+    def make(*_: Any, **__: Any) -> CampaignConversation:
         return PlayPrompt(pcm, listen_s)
 
     return make

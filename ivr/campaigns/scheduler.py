@@ -473,7 +473,9 @@ class Dialer:
         )
         self.runs[cid] = run
         try:
-            talk = self.conversations(self.settings, self.writer, script, cid, dict(spec.variables))
+            talk = self.conversations(
+                self.settings, self.writer, script, cid, dict(spec.variables), self.engine.ami
+            )
             await talk.prepare()  # fixed prompts rendered once, before the first call
         except Exception:
             log.exception("campaign %s: its conversation could not be prepared", name)
