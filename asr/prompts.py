@@ -19,6 +19,8 @@ PROMPTS: dict[str, tuple[str, ...]] = {
         "Temperature check. Thirty-six point five degrees. Thirty-seven point three. "
         "Thirty-eight point one. Thirty-nine point four. Thirty-five point eight. "
         "Ninety-nine point two Fahrenheit.",
+        # digits: a third view that writes "38.5" where the word prompts wrote "Ninety-eight"
+        "36.5 degrees. 37.2. 38.1 degrees. 35.9. 98.6 Fahrenheit. 39.4. 100.2 Fahrenheit.",
     ),
     "yes_no": ("Did you go out today? No, I didn't. Yes. Yeah. Nope. Sure. I stayed home.",),
     "intent": (

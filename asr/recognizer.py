@@ -1,14 +1,20 @@
 """Recognition of one answer: Whisper on CPU, biased to what the question expects.
 
 How one answer is recognised:
-1. Silero VAD gates the clip: too little speech → empty result (no "Thank you." invented
-   from line noise), and the audio is trimmed to the speech with a margin.
+1. Silero VAD gates the clip: too little speech, or speech quieter than any answer
+   (``asr_min_speech_dbfs``: distant voices, a television) → empty result (no "Thank you."
+   invented from line noise), and the audio is trimmed to the speech with a margin.
 2. The encoder runs once, on a window just longer than the answer (at least ``asr_window_s``;
    Whisper's fixed 30 s window would cost 4-7× more for a two-second answer).
 3. The decoder runs twice on that encoding: once with a prompt in the style of
    the expected answer, once with none. Each beam search returns its n best hypotheses.
 4. Every hypothesis is parsed for the expected answer; parsed values vote with the
    hypothesis' probability. The value with most weight wins; its share is the confidence.
+   A yes/no that no hypothesis gives is asked of canonical answers scored by the decoder
+   (``asr.canonical``), at a confidence that always gets it confirmed.
+   A temperature below ``asr_min_confidence`` counts as not understood: a wrong value stored
+   is worse than asking again (on the dev split 1 in 7 of them was right). Yes/no and intent
+   confidences are scaled differently and their weak answers were mostly right: kept.
 """
 
 from __future__ import annotations
@@ -19,22 +25,27 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from asr.canonical import YES_NO_ANSWERS, choose_canonical
 from asr.model import load_model, resolve_model
 from asr.prompts import prompts_for
-from asr.silero import CHUNK_MS, speech_probabilities
+from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
-from ivr.understanding import Expect, IntentMatch, Understood, understand
+from ivr.understanding import Expect, IntentMatch, Understood, YesNo, understand
 
 if TYPE_CHECKING:
     from ivr.config import Settings
 
 WHISPER_RATE = 16000
 SPEECH_MARGIN_S = 0.3  # audio kept around the detected speech
+# With Whisper's no-speech probability above the threshold, a plain transcript this unlikely is
+# taken for noise; real answers on the dev split scored above it even with a high no-speech.
+NOISE_LOG_PROB = -1.2
+MIN_CONFIDENCE_APPLIES = frozenset({"temperature"})  # numbers: where a wrong value is stored
 # Said by Whisper from silence or noise; not an answer to any of our questions on its own.
 NOISE_HALLUCINATIONS = frozenset(
     {"thank you", "thanks for watching", "you", "bye", "thank you for watching", "so", "okay"}
@@ -59,6 +70,7 @@ class Recognition:
     speech_ms: float = 0.0  # voiced audio found by the gate
     no_speech_prob: float = 0.0
     asr_ms: float = 0.0  # wall time of this recognition, queueing included
+    speech_dbfs: float = -120.0  # level of the voiced audio (RMS, dB full scale)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,8 +82,10 @@ class Recognition:
 class RecognizerConfig:
     beam_size: int = 5
     window_s: float = 10.0
-    no_speech_threshold: float = 0.6
+    no_speech_threshold: float = 0.9
     min_speech_ms: int = 120
+    min_speech_dbfs: float = -45.0
+    min_confidence: float = 0.45
     language: str = "en"
     temperature_min_c: float = 34.0
     temperature_max_c: float = 42.5
@@ -109,6 +123,8 @@ class Recognizer:
             window_s=settings.asr_window_s,
             no_speech_threshold=settings.asr_no_speech_threshold,
             min_speech_ms=settings.asr_min_speech_ms,
+            min_speech_dbfs=settings.asr_min_speech_dbfs,
+            min_confidence=settings.asr_min_confidence,
             language=settings.asr_language,
             temperature_min_c=settings.temperature_min_c,
             temperature_max_c=settings.temperature_max_c,
@@ -122,6 +138,7 @@ class Recognizer:
             settings.asr_model, settings.asr_workers, settings.asr_cpu_threads,
             settings.asr_beam_size, settings.asr_window_s, settings.asr_language,
             settings.asr_no_speech_threshold, settings.asr_min_speech_ms,
+            settings.asr_min_speech_dbfs, settings.asr_min_confidence,
             settings.temperature_min_c, settings.temperature_max_c,
         )  # fmt: skip
         with cls._shared_lock:
@@ -151,6 +168,9 @@ class Recognizer:
         speech_ms = float(voiced.sum() * CHUNK_MS)
         if speech_ms < self.config.min_speech_ms:
             return _nothing(expect, speech_ms, started)
+        speech_dbfs = _level_dbfs(samples, voiced)
+        if speech_dbfs < self.config.min_speech_dbfs:
+            return replace(_nothing(expect, speech_ms, started), speech_dbfs=speech_dbfs)
         first, last = np.flatnonzero(voiced)[[0, -1]]
         chunk = len(samples) / max(len(probabilities), 1)
         margin = int(SPEECH_MARGIN_S * SAMPLE_RATE)
@@ -162,8 +182,19 @@ class Recognizer:
             (h for h in hypotheses if not h.prompted), key=lambda h: h.log_prob, default=None
         )
         if best_plain is None or self._is_noise(best_plain, no_speech_prob):
-            return _nothing(expect, speech_ms, started, hypotheses, no_speech_prob)
+            nothing = _nothing(expect, speech_ms, started, hypotheses, no_speech_prob)
+            return replace(nothing, speech_dbfs=speech_dbfs)
         chosen_text, understood, confidence = self._choose(hypotheses, expect, options)
+        extra: dict[str, Any] = {}
+        if understood is None and expect == "yes_no":
+            understood = self._canonical_yes_no(audio)
+            if understood is not None:
+                confidence = understood.confidence
+                extra["canonical"] = True
+        if expect in MIN_CONFIDENCE_APPLIES and confidence < self.config.min_confidence:
+            if understood is not None:
+                extra["not_confident"] = {"value": understood.value, "confidence": confidence}
+            understood, confidence = None, 0.0
         intent = None
         if expect != "intent":
             _, intent_match, _ = self._choose(hypotheses, "intent", ())
@@ -178,6 +209,8 @@ class Recognizer:
             speech_ms=speech_ms,
             no_speech_prob=no_speech_prob,
             asr_ms=1000.0 * (time.perf_counter() - started),
+            speech_dbfs=speech_dbfs,
+            extra=extra,
         )
 
     # -- decoding ------------------------------------------------------------------------------
@@ -185,14 +218,8 @@ class Recognizer:
     def _decode(
         self, audio: np.ndarray, prompt_texts: Sequence[str]
     ) -> tuple[list[Hypothesis], float]:
-        import ctranslate2
-
-        window_s = min(30.0, max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0))
-        padded = np.zeros(int(window_s * WHISPER_RATE), dtype=np.float32)
-        padded[: len(audio)] = audio[: len(padded)]
-        features = self.model.feature_extractor(padded)[:, : int(window_s * 100)]
-        features = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None]))
-        encoded = self.model.model.encode(features, to_cpu=True)
+        window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
+        encoded = self._encode(audio, window_s)
         tok = self.tokenizer
         plain = [*tok.sot_sequence, tok.no_timestamps]
         prompts = [plain]
@@ -221,6 +248,29 @@ class Recognizer:
                     hypotheses.append(Hypothesis(text, float(score), prompted=index > 0))
         return hypotheses, float(results[0].no_speech_prob)
 
+    def _encode(self, audio: np.ndarray, window_s: float) -> Any:
+        """The encoder output (a CTranslate2 StorageView on the CPU) for a window of audio."""
+        import ctranslate2
+
+        window_s = min(30.0, window_s)
+        padded = np.zeros(int(window_s * WHISPER_RATE), dtype=np.float32)
+        padded[: len(audio)] = audio[: len(padded)]
+        features = self.model.feature_extractor(padded)[:, : int(window_s * 100)]
+        features = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None]))
+        return self.model.model.encode(features, to_cpu=True)
+
+    def _canonical_yes_no(self, audio: np.ndarray) -> YesNo | None:
+        """Yes or no from forced scoring of canonical answers (``asr.canonical``), if clear."""
+        choice = choose_canonical(
+            self.model.model,
+            self.tokenizer,
+            lambda clip, window_s: np.asarray(self._encode(clip, window_s)),
+            audio,
+            YES_NO_ANSWERS,
+            WHISPER_RATE,
+        )
+        return None if choice is None else YesNo(bool(choice.value), choice.confidence)
+
     def _suppressed_tokens(self) -> list[int]:
         from faster_whisper.tokenizer import Tokenizer
 
@@ -229,7 +279,7 @@ class Recognizer:
                        tok.sot_prev, tok.sot_lm})  # fmt: skip
 
     def _is_noise(self, best: Hypothesis, no_speech_prob: float) -> bool:
-        if no_speech_prob > self.config.no_speech_threshold and best.log_prob < -0.7:
+        if no_speech_prob > self.config.no_speech_threshold and best.log_prob < NOISE_LOG_PROB:
             return True
         normalised = best.text.lower().strip(" .!?,")
         return normalised in NOISE_HALLUCINATIONS and best.log_prob < -0.5
@@ -291,6 +341,11 @@ def _nothing(
 
 
 def _with_asr_ms(result: Recognition, asr_ms: float) -> Recognition:
-    from dataclasses import replace
-
     return replace(result, asr_ms=asr_ms)
+
+
+def _level_dbfs(samples: np.ndarray, voiced: np.ndarray) -> float:
+    """RMS level of the chunks Silero found voiced, in dB full scale."""
+    mask = np.repeat(voiced, CHUNK_8K)[: len(samples)]
+    power = float(np.mean(np.square(samples[: len(mask)][mask]))) if mask.any() else 0.0
+    return 10.0 * math.log10(max(power, 1e-12))

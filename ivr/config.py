@@ -153,8 +153,10 @@ class Settings(BaseSettings):
     asr_cpu_threads: int = Field(1, ge=1, le=16)  # per worker; workers x threads <= cores
     asr_language: str = "en"  # for the multilingual model; tiny.en is English only
     asr_window_s: float = Field(10.0, ge=5.0, le=30.0)  # shortest audio window the encoder sees
-    asr_no_speech_threshold: float = Field(0.6, ge=0.0, le=1.0)
+    asr_no_speech_threshold: float = Field(0.9, ge=0.0, le=1.0)  # Whisper's own "no speech"
     asr_min_speech_ms: int = Field(120, ge=0, le=2000)  # less voiced audio than this: no answer
+    asr_min_speech_dbfs: float = Field(-45.0, ge=-90.0, le=0.0)  # quieter voiced audio: no answer
+    asr_min_confidence: float = Field(0.45, ge=0.0, le=1.0)  # weaker temperature: not understood
     tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
     vad_trailing_silence_ms: int = Field(400, ge=100, le=2000)  # a comma pause is ~300 ms
     vad_no_input_timeout_ms: int = Field(6000, ge=500, le=60000)
