@@ -58,6 +58,10 @@ _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
                      "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
                      "a little", "a bit", "fine with me"})  # fmt: skip
+# A yes carried only by "I did" / "I have" ... is one lost "n't" away from a no: on the telephone
+# test set "I didn't go anywhere" came out as "I did go anywhere" with full confidence.
+_NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", "went out",
+                        "i went out"})  # fmt: skip
 
 
 def _accepted(said: str, pattern: re.Pattern[str], taken: list[tuple[int, int]]) -> list[str]:
@@ -75,7 +79,7 @@ def _accepted(said: str, pattern: re.Pattern[str], taken: list[tuple[int, int]])
 
 def _weight(phrase: str) -> float:
     # a specific phrase ("no cough") says more than a bare "yes" said before it
-    return 0.6 if phrase in _WEAKER else 1.2 if " " in phrase else 1.0
+    return 0.6 if phrase in _WEAKER or phrase in _NEGATABLE else 1.2 if " " in phrase else 1.0
 
 
 def parse_yes_no(
