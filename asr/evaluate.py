@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from asr.testset import Clip
 from ivr.audio import read_wav
 
 KINDS = ("temperature", "yes_no", "intent")
+CONFIDENT = 0.8  # at or above this the dialogue takes a value without reading it back
 
 
 def is_correct(clip: Clip, result: Recognition) -> bool:
@@ -25,17 +27,31 @@ def is_correct(clip: Clip, result: Recognition) -> bool:
 @dataclass
 class Evaluation:
     results: list[tuple[Clip, Recognition]] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)  # process CPU time of each recognition
 
-    def accuracy(self) -> dict[str, float]:
+    def accuracy(self, where: Callable[[Clip], bool] = lambda clip: True) -> dict[str, float]:
         """Share correct per kind of answer; ``silence`` for the clips that must give nothing."""
         tally: dict[str, list[bool]] = defaultdict(list)
         for clip, result in self.results:
-            kind = "silence" if clip.label is None else clip.expect
-            tally[kind].append(is_correct(clip, result))
+            if where(clip):
+                kind = "silence" if clip.label is None else clip.expect
+                tally[kind].append(is_correct(clip, result))
         return {kind: round(sum(v) / len(v), 4) for kind, v in sorted(tally.items())}
 
     def errors(self) -> list[tuple[Clip, Recognition]]:
         return [(c, r) for c, r in self.results if not is_correct(c, r)]
+
+    def wrong_values(self, min_confidence: float = 0.0) -> dict[str, float]:
+        """Answers given a value at ``min_confidence`` or more that is wrong: count and share."""
+        answers = [(c, r) for c, r in self.results if c.label is not None]
+        wrong = sum(
+            1
+            for clip, result in answers
+            if result.value is not None
+            and result.confidence >= min_confidence
+            and not is_correct(clip, result)
+        )
+        return {"count": wrong, "rate": round(wrong / max(len(answers), 1), 4)}
 
     def asr_ms(self) -> list[float]:
         return [r.asr_ms for _, r in self.results]
@@ -45,5 +61,8 @@ def evaluate(recognizer: Recognizer, clips: Iterable[Clip], folder: Path) -> Eva
     evaluation = Evaluation()
     for clip in clips:
         pcm = read_wav(folder / clip.file)
-        evaluation.results.append((clip, recognizer.recognize_sync(pcm, clip.expect)))  # type: ignore[arg-type]
+        started = time.process_time()
+        result = recognizer.recognize_sync(pcm, clip.expect)  # type: ignore[arg-type]
+        evaluation.cpu_ms.append(1000.0 * (time.process_time() - started))
+        evaluation.results.append((clip, result))
     return evaluation

@@ -1,11 +1,15 @@
 """`ivr bench speech --json`: recognition speed and accuracy, synthesis speed, endpointer cost.
 
 Accuracy is measured on the held-out split of the generated test set (voices and phrasings
-never used for tuning); see asr/testset.py.
+never used for tuning; ``--split dev`` for the tuning split); see asr/testset.py. Besides
+accuracy per kind of answer: the answers given a wrong value with confidence >= 0.8 (what
+the dialogue stores without reading back), accuracy on a clean line, on a noisy one and per
+voice family, and the machine's load average, since the 2 cores are shared.
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import time
@@ -23,6 +27,10 @@ TTS_TEXTS = (
     "Do you have a cough or a fever?",
     "Your mask reservation is ready for pick-up tomorrow morning. Please confirm.",
 )
+
+
+def _kinds(accuracy: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in accuracy.items() if k != "silence"}
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -59,10 +67,13 @@ def _endpointer_us_per_frame(clips: list, folder) -> dict[str, float]:
 def bench_speech(
     ctx: typer.Context,
     per_kind: Annotated[int, typer.Option(help="Clips per kind of answer in each split.")] = 60,
+    split: Annotated[str, typer.Option(help="Test split: heldout (report) or dev (tuning).")] = (
+        "heldout"
+    ),
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recognition latency and accuracy (held-out split), synthesis RTF, memory."""
-    from asr.evaluate import evaluate
+    from asr.evaluate import CONFIDENT, KINDS, evaluate
     from asr.recognizer import Recognizer
     from asr.testset import build, load
     from ivr.audio import duration_s, read_wav
@@ -70,7 +81,10 @@ def bench_speech(
 
     settings = state(ctx).settings
     manifest = build(settings.cache_dir, per_kind=per_kind)
-    clips = load(manifest, "heldout")
+    if split not in ("heldout", "dev"):
+        raise typer.BadParameter("use heldout or dev", param_hint="--split")
+    clips = load(manifest, split)  # type: ignore[arg-type]
+    load_before = os.getloadavg()[0]
     recognizer = Recognizer.shared(settings)
     recognizer.recognize_sync(read_wav(manifest.parent / clips[0].file), "temperature")  # warm-up
     evaluation = evaluate(recognizer, clips, manifest.parent)
@@ -82,18 +96,34 @@ def bench_speech(
     syntheses = [synthesizer.synthesize(text) for text in TTS_TEXTS]
     tts_seconds = sum(len(s.pcm) / 16000 for s in syntheses)
     accuracy = evaluation.accuracy()
+    cpu_ms = evaluation.cpu_ms
     figures = {
         "asr_ms_p50": round(statistics.median(asr_ms), 1),
         "asr_ms_p95": round(_percentile(asr_ms, 0.95), 1),
+        "asr_cpu_ms_p50": round(statistics.median(cpu_ms), 1),
+        "asr_cpu_ms_p95": round(_percentile(cpu_ms, 0.95), 1),
         "asr_rtf": round(sum(asr_ms) / 1000.0 / speech_s, 4),
         "tts_rtf": round(sum(s.total_ms for s in syntheses) / 1000.0 / tts_seconds, 4),
         "tts_first_audio_ms": round(statistics.median(s.first_audio_ms for s in syntheses), 1),
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-        "accuracy": {k: accuracy.get(k) for k in ("temperature", "yes_no", "intent")},
+        "accuracy": {k: accuracy.get(k) for k in KINDS},
         "silence_rejected": accuracy.get("silence"),
+        "wrong_confident": evaluation.wrong_values(CONFIDENT),
+        "wrong_given": evaluation.wrong_values(),
+        "accuracy_by_line": {
+            "clean": _kinds(evaluation.accuracy(lambda c: c.noise == "none")),
+            "noisy": _kinds(evaluation.accuracy(lambda c: c.noise != "none")),
+        },
+        "accuracy_by_voice": {
+            "piper": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("piper"))),
+            "espeak": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("espeak"))),
+        },
+        "split": split,
         "clips": len(clips),
         "asr_model": settings.asr_model,
         **_endpointer_us_per_frame(clips[:60], manifest.parent),
+        "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
+        "cores": os.cpu_count(),
     }
     if as_json:
         emit_json(figures)
