@@ -16,10 +16,9 @@ PROMPTS: dict[str, tuple[str, ...]] = {
     "temperature": (
         "Thirty-six point five. Thirty-seven point two degrees. Thirty-five point nine. "
         "Thirty-nine point one. Ninety-eight point six Fahrenheit. Thirty-eight and a half.",
-        "Temperature check. Thirty-six point five degrees. Thirty-seven point three. "
-        "Thirty-eight point one. Thirty-nine point four. Thirty-five point eight. "
-        "Ninety-nine point two Fahrenheit.",
-        # digits: a third view that writes "38.5" where the word prompts wrote "Ninety-eight"
+        # digits: a view that writes "38.5" where the word prompt wrote "Ninety-eight". It
+        # replaced a second word prompt: dev 0.70 -> 0.72 with one decode less (a third prompt
+        # on top cost ~70 ms CPU for no gain on dev; docs/decisions.md).
         "36.5 degrees. 37.2. 38.1 degrees. 35.9. 98.6 Fahrenheit. 39.4. 100.2 Fahrenheit.",
     ),
     "yes_no": ("Did you go out today? No, I didn't. Yes. Yeah. Nope. Sure. I stayed home.",),
