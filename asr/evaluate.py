@@ -30,11 +30,14 @@ class Evaluation:
     cpu_ms: list[float] = field(default_factory=list)  # process CPU time of each recognition
 
     def accuracy(self, where: Callable[[Clip], bool] = lambda clip: True) -> dict[str, float]:
-        """Share correct per kind of answer; ``silence`` for the clips that must give nothing."""
+        """Share correct per kind of answer; ``silence`` for the quiet or noisy clips that must
+        give nothing, ``background_talk`` for those with talk in the room and no answer."""
         tally: dict[str, list[bool]] = defaultdict(list)
         for clip, result in self.results:
             if where(clip):
-                kind = "silence" if clip.label is None else clip.expect
+                kind = clip.expect
+                if clip.label is None:
+                    kind = "background_talk" if clip.noise == "talk" else "silence"
                 tally[kind].append(is_correct(clip, result))
         return {kind: round(sum(v) / len(v), 4) for kind, v in sorted(tally.items())}
 
@@ -52,6 +55,14 @@ class Evaluation:
             and not is_correct(clip, result)
         )
         return {"count": wrong, "rate": round(wrong / max(len(answers), 1), 4)}
+
+    def confident_without_answer(self) -> int:
+        """Clips with no answer (silence, noise, talk in the room) given a confident value."""
+        return sum(
+            1
+            for clip, result in self.results
+            if clip.label is None and result.value is not None and result.confidence >= CONFIDENT
+        )
 
     def asr_ms(self) -> list[float]:
         return [r.asr_ms for _, r in self.results]

@@ -20,7 +20,9 @@ How one answer is recognised:
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -52,6 +54,9 @@ MIN_CONFIDENCE_APPLIES = frozenset({"temperature"})  # numbers: where a wrong va
 DOUBTFUL_NO_SPEECH = 0.6
 DOUBTFUL_LOG_PROB = -0.7
 DOUBTFUL_MAX_CONFIDENCE = 0.6
+# The same word three times running ("No, no, no, no.") is Whisper looping on background talk
+# more often than an answer: read back, never taken as said.
+REPEATED_WORD_RUN = 3
 # Said by Whisper from silence or noise; not an answer to any of our questions on its own.
 NOISE_HALLUCINATIONS = frozenset(
     {"thank you", "thanks for watching", "you", "bye", "thank you for watching", "so", "okay"}
@@ -197,7 +202,8 @@ class Recognizer:
             if understood is not None:
                 confidence = understood.confidence
                 extra["canonical"] = True
-        if no_speech_prob > DOUBTFUL_NO_SPEECH and best_plain.log_prob < DOUBTFUL_LOG_PROB:
+        doubtful = no_speech_prob > DOUBTFUL_NO_SPEECH and best_plain.log_prob < DOUBTFUL_LOG_PROB
+        if doubtful or _repeats_a_word(chosen_text or best_plain.text):
             confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
             extra["doubtful_speech"] = True
         if expect in MIN_CONFIDENCE_APPLIES and confidence < self.config.min_confidence:
@@ -351,6 +357,16 @@ def _nothing(
 
 def _with_asr_ms(result: Recognition, asr_ms: float) -> Recognition:
     return replace(result, asr_ms=asr_ms)
+
+
+def _repeats_a_word(text: str) -> bool:
+    words = re.findall(r"[\w']+", text.lower())
+    run = 1
+    for previous, word in itertools.pairwise(words):
+        run = run + 1 if word == previous else 1
+        if run >= REPEATED_WORD_RUN:
+            return True
+    return False
 
 
 def _level_dbfs(samples: np.ndarray, voiced: np.ndarray) -> float:

@@ -1,9 +1,10 @@
 """A labelled set of telephone answers, built reproducibly from code (nothing is committed).
 
 The same kinds of answers — temperatures in many phrasings (Celsius and Fahrenheit), yes/no
-variants, intent requests, and silence or noise that must yield nothing — are spoken by many
-voices (the piper voice and espeak-ng English voices with variants, speeds and pitches), then
-put through a telephone line: 300-3400 Hz band, G.711 mu-law by sox, background noise at a few
+variants, intent requests, and silence, noise or talk in the room with no answer (a
+television at -40 to -20 dBFS) that must yield nothing — are spoken by many voices (the piper
+voice and espeak-ng English voices with variants, speeds and pitches), then put through a
+telephone line: 300-3400 Hz band, G.711 mu-law by sox, background noise at a few
 signal-to-noise ratios.
 
 Two splits that share neither voices nor phrasings: ``dev`` (tune on it) and ``heldout``
@@ -30,7 +31,7 @@ from ivr.audio import SAMPLE_RATE, from_float, resample, write_wav
 from ivr.errors import SpeechError
 from ivr.speech.voices import EspeakVoice, PiperSettings, PiperVoice, Voice, bundled_piper_model
 
-VERSION = "ts4"
+VERSION = "ts5"  # ts5 = ts4 (same clips, same audio) + background talk without an answer
 Split = Literal["dev", "heldout"]
 
 # -- voices ----------------------------------------------------------------------------------
@@ -51,6 +52,8 @@ NOISES: dict[Split, tuple[tuple[str, float | None], ...]] = {
     "dev": (("none", None), ("pink", 20.0), ("babble", 15.0), ("white", 12.0), ("hum", 15.0)),
     "heldout": (("none", None), ("pink", 15.0), ("babble", 12.0), ("white", 18.0), ("brown", 10.0)),
 }
+
+TALK_LEVELS_DBFS = (-40.0, -30.0, -20.0)
 
 # -- phrasings ---------------------------------------------------------------------------------
 
@@ -238,6 +241,7 @@ class Clip:
     snr_db: float | None
     onset_ms: int  # where speech starts in the clip
     speech_ms: int  # how long the speech lasts
+    level_dbfs: float | None = None  # "talk" clips: level of the background talk (RMS)
 
 
 def _voices(split: Split, seed: int) -> list[str]:
@@ -283,7 +287,10 @@ def _render(clip: Clip, folder: Path, seed: int, babble: list[np.ndarray]) -> in
     else:
         speech = np.zeros(int(rng.uniform(1.0, 2.5) * SAMPLE_RATE), dtype=np.float32)
     signal = np.concatenate([np.zeros(onset), speech, np.zeros(tail)]).astype(np.float32)
-    if clip.noise != "none":
+    if clip.noise == "talk":  # a television or people in the room; nobody answers
+        level = clip.level_dbfs if clip.level_dbfs is not None else -30.0
+        signal += noise("babble", len(signal), rng, babble) * 10 ** (level / 20)
+    elif clip.noise != "none":
         reference = (
             float(np.sqrt(np.mean(speech[np.abs(speech) > 1e-4] ** 2))) if clip.text else 0.01
         )
@@ -322,6 +329,19 @@ def build(
                     text=phrase.text, label=phrase.label,
                     voice=rng.choice(voices) if phrase.text else "", noise=kind, snr_db=snr,
                     onset_ms=rng.randrange(300, 900, 20), speech_ms=0,
+                )
+            )  # fmt: skip
+        # Background talk and no answer, at levels a phone picks up from a room: drawn from its
+        # own generator so the clips above stay those of earlier versions.
+        talk_rng = random.Random(f"talk-{seed}-{split}")
+        for n in range(max(4, per_kind // 6)):
+            clips.append(
+                Clip(
+                    file=f"{split}/talk-{n:04d}.wav", split=split,
+                    expect=talk_rng.choice(["temperature", "yes_no", "intent"]), text="",
+                    label=None, voice="", noise="talk", snr_db=None,
+                    onset_ms=talk_rng.randrange(300, 900, 20), speech_ms=0,
+                    level_dbfs=talk_rng.choice(TALK_LEVELS_DBFS),
                 )
             )  # fmt: skip
     babble = [_speak(v, "the market is open until six and the bus comes at noon") for v in

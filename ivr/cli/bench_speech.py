@@ -30,7 +30,9 @@ TTS_TEXTS = (
 
 
 def _kinds(accuracy: dict[str, float]) -> dict[str, float]:
-    return {k: v for k, v in accuracy.items() if k != "silence"}
+    from asr.evaluate import KINDS
+
+    return {k: v for k, v in accuracy.items() if k in KINDS}
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -108,6 +110,8 @@ def bench_speech(
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "accuracy": {k: accuracy.get(k) for k in KINDS},
         "silence_rejected": accuracy.get("silence"),
+        "background_talk_rejected": accuracy.get("background_talk"),
+        "confident_without_answer": evaluation.confident_without_answer(),
         "wrong_confident": evaluation.wrong_values(CONFIDENT),
         "wrong_given": evaluation.wrong_values(),
         "accuracy_by_line": {

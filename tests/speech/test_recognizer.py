@@ -19,9 +19,11 @@ from asr.testset import load
 from ivr.audio import SAMPLE_RATE, from_float, resample, to_float
 from ivr.speech import Synthesizer
 
-# measured on this CI set: temperature 0.25, yes_no 0.79, intent 0.79, silence 1.0 (one clip of
-# 24 is 0.04); before the level gate, canonical yes/no and the digit prompt: 0.17, 0.67, 0.79
-FLOORS = {"temperature": 0.2, "yes_no": 0.75, "intent": 0.75, "silence": 1.0}
+# Measured on this CI set (one clip of 24 is 0.04), in two renders of the same clips (piper and
+# sox's dither are not deterministic, and that alone moved 4 temperatures): temperature 0.25 and
+# 0.42, yes_no 0.79 and 0.83, intent 0.79 and 0.75, silence 1.0. The floors sit one clip below
+# the lower. Before the level gate, canonical yes/no and the digit prompt: 0.17, 0.67, 0.79.
+FLOORS = {"temperature": 0.2, "yes_no": 0.75, "intent": 0.7, "silence": 1.0}
 
 
 @pytest.mark.slow
@@ -30,6 +32,8 @@ def test_accuracy_floors_on_heldout_voices(recognizer: Recognizer, testset_manif
     accuracy = evaluation.accuracy()
     for kind, floor in FLOORS.items():
         assert accuracy[kind] >= floor, f"{kind}: {accuracy[kind]:.2%} below {floor:.0%}"
+    # talk in the room with no answer is often heard as one, but never taken without read-back
+    assert evaluation.confident_without_answer() == 0
 
 
 def test_silence_and_noise_give_no_text(recognizer: Recognizer) -> None:
