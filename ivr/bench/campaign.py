@@ -143,6 +143,7 @@ def _figures(
     retries = [a for a in attempts if a.id not in {f.id for f in first.values()}]
     return {
         "households": households,
+        "called": len(first),  # vacant (grey) flats are never called
         "channels": channels,
         "wall_s": round(wall, 1),
         "ideal_s": round(busy_first / channels, 1),

@@ -69,6 +69,7 @@ class CampaignRun:
     nothing_due_until: float = 0.0  # loop time
     open_until: datetime | None = None  # cached: the window is open until then
     closed_until: datetime | None = None  # cached: the window is closed until then
+    starting: bool = False  # its conversation is being prepared
 
     @property
     def dialing(self) -> bool:
@@ -134,6 +135,7 @@ class Dialer:
         self._background: set[asyncio.Task[Any]] = set()
         self._writes: set[asyncio.Future[Any]] = set()
         self._ami_was_down = False
+        self._refused: dict[int, datetime] = {}  # campaigns that cannot run, as of updated_at
         self._freed_at: float | None = None  # loop time a call just ended, for refill_ms
         # Asterisk refuses Originates while it shuts down and before its dialplan is loaded:
         # dial only between FullyBooted (sent on every AMI login once booted) and Shutdown
@@ -425,8 +427,8 @@ class Dialer:
             self.states[cid] = state
             run = self.runs.get(cid)
             if run is None:
-                if state is CampaignState.RUNNING:
-                    await self._start_run(cid, name, spec_data, updated_at, source, script_name)
+                if state is CampaignState.RUNNING and self._refused.get(cid) != updated_at:
+                    self._start_run(cid, name, spec_data, updated_at, source, script_name)
                 continue
             run.state = state
             if updated_at != run.updated_at:
@@ -437,7 +439,8 @@ class Dialer:
             self.runs[cid].state = CampaignState.CANCELLED  # deleted under our feet
             await self._release_ready(self.runs[cid])
         for cid, run in list(self.runs.items()):
-            if not run.dialing and not run.active and not run.preparing and not run.ready:
+            idle = not run.active and not run.preparing and not run.ready
+            if not run.dialing and not run.starting and idle:
                 del self.runs[cid]
         await self._housekeeping()
 
@@ -445,7 +448,7 @@ class Dialer:
         with self.engine.db.session() as session:
             return work(session)
 
-    async def _start_run(
+    def _start_run(
         self,
         cid: int,
         name: str,
@@ -454,10 +457,13 @@ class Dialer:
         source: str,
         script_name: str,
     ) -> None:
+        """Hold the campaign and prepare its conversation in the background (rendering its
+        fixed prompts can take a while the first time; other campaigns go on meanwhile)."""
         try:
             spec = CampaignSpec.model_validate(spec_data)
             script = load_script_text(source, script_name)
         except Exception as exc:
+            self._refused[cid] = updated_at  # said once, until the campaign is changed
             log.error("campaign %s cannot run: %s", name, exc)
             return
         zone = spec.zone(self.settings.campaign_timezone)
@@ -470,24 +476,37 @@ class Dialer:
             windows=CallingWindows(spec.windows, zone),
             bucket=TokenBucket(spec.max_cps, asyncio.get_running_loop().time()),
             amd=script.amd if spec.amd is None else spec.amd,
+            starting=True,
         )
         self.runs[cid] = run
+        self._spawn(self._prepare_talk(run, script), f"campaign-{cid}-prepare")
+
+    async def _prepare_talk(self, run: CampaignRun, script: Any) -> None:
         try:
             talk = self.conversations(
-                self.settings, self.writer, script, cid, dict(spec.variables), self.engine.ami
+                self.settings,
+                self.writer,
+                script,
+                run.id,
+                dict(run.spec.variables),
+                self.engine.ami,
             )
             await talk.prepare()  # fixed prompts rendered once, before the first call
         except Exception:
-            log.exception("campaign %s: its conversation could not be prepared", name)
-            del self.runs[cid]
+            log.exception("campaign %s: its conversation could not be prepared", run.name)
+            self._refused[run.id] = run.updated_at
+            run.state = CampaignState.CANCELLED  # not in the database: dropped from this run
             return
+        finally:
+            run.starting = False
         run.talk = talk
         log.info(
             "campaign %s running: up to %d channels, %.1f calls/s",
-            name,
-            spec.max_channels,
-            spec.max_cps,
+            run.name,
+            run.spec.max_channels,
+            run.spec.max_cps,
         )
+        self._wake.set()
 
     def _update_spec(
         self, run: CampaignRun, spec_data: dict[str, Any], updated_at: datetime

@@ -171,6 +171,10 @@ async def test_pause_resume_cancel_and_new_campaign_while_running(
         assert all(a.state is AttemptState.COMPLETED for a in placed)  # in-flight calls finished
         assert len(placed) < 7
         _set_state(campaign_db, cid, "resume")
+        with campaign_db.session() as session:  # a changed spec applies without a restart
+            campaign = session.get(Campaign, cid)
+            campaign.spec = {**campaign.spec, "max_channels": 1}
+        await _wait(lambda: cid in dialer.runs and dialer.runs[cid].spec.max_channels == 1, 10)
         other = world.campaign(
             campaign_db,
             campaign_settings,
