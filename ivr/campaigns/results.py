@@ -108,7 +108,8 @@ def progress(session: Session, campaign: Campaign, now: datetime, default_zone: 
         finished=sum(counts[s.value] for s in tasks.FINISHED_STATES),
         outcomes=dict(outcomes),
         attempts=sum(attempt_states.values()),
-        in_flight=sum(n for s, n in attempt_states.items() if s not in _FINAL),
+        # calls Asterisk has; attempts committed ahead of a free channel are not calls yet
+        in_flight=sum(n for s, n in attempt_states.items() if s not in _FINAL and s != "queued"),
         attempt_states=attempt_states,
         flags=flags,
         next_due=next_due,

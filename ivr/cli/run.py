@@ -56,7 +56,7 @@ async def serve(settings: Any, *, node: str | None, channels: int | None) -> dic
     try:
         async with engine:
             dialer = Dialer(settings, engine, max_channels=channels)
-            log.warning(
+            log.info(
                 "dialer %s running: up to %d channels, media on %s",
                 engine.node,
                 dialer.max_channels,
