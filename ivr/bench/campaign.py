@@ -82,6 +82,7 @@ async def run(
     total_wall = time.perf_counter() - started
     await asyncio.sleep(1.0)  # the simulator writes a call's truth when it hangs up
     figures = _figures(db, cid, households, channels, read_truth(truth_path)[truth_start:])
+    figures["amd"] = amd_review(db, cid, residents)
     figures.update(
         total_wall_s=round(total_wall, 1),
         rss_mb=rss_mb(),
@@ -185,3 +186,30 @@ def _slot_errors(
             if hid is not None and field and line.get("value") is not None:
                 said[(hid, field)] = line["value"]
     return sum(1 for key, value in said.items() if key in stored and stored[key] != value)
+
+
+def amd_review(db: Database, cid: int, residents: list[Any]) -> dict[str, Any]:
+    """Asterisk's AMD verdicts on answered calls against who really answered, by kind of
+    resident: answering machines (voicemail personas) should be MACHINE, people HUMAN."""
+    from ivr.residents.world import national_form
+
+    kind_of = {national_form(r.number): r.kind for r in residents}
+    by_kind: dict[str, Counter[str]] = {}
+    with db.session() as session:
+        for number, status in session.execute(
+            select(Attempt.number, Attempt.amd_status).where(
+                Attempt.campaign_id == cid, Attempt.amd_status.is_not(None)
+            )
+        ):
+            by_kind.setdefault(kind_of.get(national_form(number), "?"), Counter())[status] += 1
+    machines = by_kind.get("voicemail", Counter())
+    people = Counter()
+    for kind, counts in by_kind.items():
+        if kind != "voicemail":
+            people.update(counts)
+    found: dict[str, Any] = {"by_kind": {k: dict(v) for k, v in sorted(by_kind.items())}}
+    if machines.total():
+        found["machines_detected"] = round(machines["MACHINE"] / machines.total(), 3)
+    if people.total():
+        found["people_taken_for_machines"] = round(people["MACHINE"] / people.total(), 3)
+    return found
