@@ -44,7 +44,7 @@ PHRASES: dict[Intent, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 KEYWORDS: dict[Intent, tuple[str, ...]] = {
-    "repeat": ("repeat", "again", "pardon", "didn't catch", "didn't hear", "can't hear",
+    "repeat": ("repeat", "pardon", "didn't catch", "didn't hear", "can't hear",
                "come again", "one more time", "say that", "missed that", "didn't understand"),
     "opt_out": ("unsubscribe", "stop calling", "don't call", "do not call", "remove my",
                 "remove me", "off your list", "off the list", "opt out", "no more calls"),
@@ -56,11 +56,20 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
                        "why are you calling", "robot"),
 }  # fmt: skip
 KEYWORD_SCORE = 0.85
+# Words that carry an intent on their own only weakly: "again" asks to repeat, but opt-outs say
+# it too ("don't call me again"), and it survives when the rest of an answer is misheard
+# ("So, thought will be again." for "don't call me again" was a confident repeat request).
+WEAK_KEYWORDS: dict[Intent, tuple[str, ...]] = {"repeat": ("again",)}
+WEAK_KEYWORD_SCORE = 0.75
 MIN_SCORE = 0.72
 MIN_MARGIN = 0.08
 _KEYWORD_PATTERNS = {
     intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
     for intent, words in KEYWORDS.items()
+}
+_WEAK_PATTERNS = {
+    intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
+    for intent, words in WEAK_KEYWORDS.items()
 }
 _CHOICES = [(intent, normalize(p)) for intent in INTENTS for p in PHRASES[intent]]
 
@@ -81,6 +90,9 @@ def intent_scores(text: str) -> dict[Intent, float]:
     for intent, pattern in _KEYWORD_PATTERNS.items():
         if pattern.search(said):
             scores[intent] = max(scores[intent], KEYWORD_SCORE + 0.1 * scores[intent])
+    for intent, pattern in _WEAK_PATTERNS.items():
+        if pattern.search(said):
+            scores[intent] = max(scores[intent], WEAK_KEYWORD_SCORE)
     return scores
 
 

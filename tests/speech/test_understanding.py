@@ -99,6 +99,16 @@ def test_intents(text: str, intent: str) -> None:
     assert result is not None and result.value == intent
 
 
+def test_again_alone_is_weak_evidence_of_a_repeat_request() -> None:
+    # opt-outs say "again" too, and it is what survives of a misheard "don't call me again"
+    opt_out = understand("intent", "Don't call me again.")
+    assert opt_out is not None and opt_out.value == "opt_out" and opt_out.confidence >= 0.8
+    misheard = understand("intent", "So, thought will be again.")
+    assert misheard is None or misheard.confidence < 0.8
+    asked = understand("intent", "Could you say that again?")
+    assert asked is not None and asked.value == "repeat" and asked.confidence >= 0.8
+
+
 @pytest.mark.parametrize("text", ["yes", "no", "thirty six point five", "I stayed home"])
 def test_answers_are_not_intents(text: str) -> None:
     assert understand("intent", text) is None
