@@ -31,7 +31,7 @@ from ivr.audio import SAMPLE_RATE, from_float, resample, write_wav
 from ivr.errors import SpeechError
 from ivr.speech.voices import EspeakVoice, PiperSettings, PiperVoice, Voice, bundled_piper_model
 
-VERSION = "ts5"  # ts5 = ts4 (same clips, same audio) + background talk without an answer
+VERSION = "ts6"  # ts6 = ts5 with sox dither off: two builds of a set give the same audio
 Split = Literal["dev", "heldout"]
 
 # -- voices ----------------------------------------------------------------------------------
@@ -189,12 +189,12 @@ def telephone_line(pcm: bytes) -> bytes:
         raise SpeechError("sox is not installed (Debian package sox)")
     raw = ["-t", "raw", "-r", str(SAMPLE_RATE), "-c", "1"]
     encoded = subprocess.run(
-        [sox, *raw, "-e", "signed", "-b", "16", "-", *raw, "-e", "mu-law", "-b", "8", "-",
-         "sinc", "300-3400"],
+        [sox, "-D", *raw, "-e", "signed", "-b", "16", "-", *raw, "-e", "mu-law", "-b", "8", "-",
+         "sinc", "300-3400"],  # -D: no dither, so a rebuilt test set is the same audio
         input=pcm, capture_output=True, check=True,
     ).stdout  # fmt: skip
     return subprocess.run(
-        [sox, *raw, "-e", "mu-law", "-b", "8", "-", *raw, "-e", "signed", "-b", "16", "-"],
+        [sox, "-D", *raw, "-e", "mu-law", "-b", "8", "-", *raw, "-e", "signed", "-b", "16", "-"],
         input=encoded, capture_output=True, check=True,
     ).stdout  # fmt: skip
 

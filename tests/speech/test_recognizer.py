@@ -19,11 +19,12 @@ from asr.testset import load
 from ivr.audio import SAMPLE_RATE, from_float, resample, to_float
 from ivr.speech import Synthesizer
 
-# Measured on this CI set (one clip of 24 is 0.04), in two renders of the same clips (piper and
-# sox's dither are not deterministic, and that alone moved 4 temperatures): temperature 0.25 and
-# 0.42, yes_no 0.79 and 0.83, intent 0.79 and 0.75, silence 1.0. The floors sit one clip below
-# the lower. Before the level gate, canonical yes/no and the digit prompt: 0.17, 0.67, 0.79.
-FLOORS = {"temperature": 0.2, "yes_no": 0.75, "intent": 0.7, "silence": 1.0}
+# Measured on this CI set (one clip of 24 is 0.04), in two renders with sox dither (ts5; piper and
+# the dither were not deterministic, and that alone moved 4 temperatures): temperature 0.25 and
+# 0.42, yes_no 0.79 and 0.83, intent 0.79 and 0.75; in the dither-free render (ts6): 0.33, 0.83,
+# 0.67; silence 1.0 always. The floors sit one clip below the lowest. Before the level gate,
+# canonical yes/no and the digit prompt: 0.17, 0.67, 0.79.
+FLOORS = {"temperature": 0.2, "yes_no": 0.75, "intent": 0.625, "silence": 1.0}
 
 
 @pytest.mark.slow
