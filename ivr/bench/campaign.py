@@ -130,10 +130,11 @@ def _figures(
     begin: datetime = min(starts)
     end: datetime = max(ends)
     wall = (end - begin).total_seconds()
+    # every call's channel time inside the span (retries started before its end included)
     busy = sum(
-        (a.ended_at - a.originated_at).total_seconds()
+        max(0.0, (min(a.ended_at, end) - max(a.originated_at, begin)).total_seconds())
         for a in attempts
-        if a.originated_at and a.ended_at and a.originated_at < end
+        if a.originated_at and a.ended_at
     )
     busy_first = sum(
         (a.ended_at - a.originated_at).total_seconds()
@@ -148,7 +149,7 @@ def _figures(
         "channels": channels,
         "wall_s": round(wall, 1),
         "ideal_s": round(busy_first / channels, 1),
-        "utilization": round(min(busy, channels * wall) / (channels * wall), 3) if wall else 0.0,
+        "utilization": round(busy / (channels * wall), 3) if wall else 0.0,
         "calls_per_min": round(len(first) / wall * 60, 1) if wall else 0.0,
         "completed": states[AttemptState.COMPLETED],
         "failed": states[AttemptState.FAILED] + states[AttemptState.CONGESTION],
