@@ -45,10 +45,9 @@ async def run(settings: Settings, db: Database, calls: int) -> dict[str, Any]:
     async with CallEngine(settings, db, audiosocket_port=0) as engine:
         runner = ScriptRunner(settings, engine.writer, script)
         await runner.prepare()
-        context = runner.context_for({"committee": "Sunny Garden", "building": "7", "room": "402"})
-        from ivr.dialogue.prompts import household_texts
-
-        await runner.prompts.render_ahead(household_texts(script, context.values))
+        context = await runner.context_for(
+            {"committee": "Sunny Garden", "building": "7", "room": "402"}
+        )
         numbers = [str(FIRST_NUMBER + i) for i in range(calls)]
         for index, number in enumerate(numbers):
             await engine.ami.db_put(

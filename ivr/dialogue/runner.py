@@ -91,12 +91,14 @@ class ScriptRunner:
         """The household's placeholder values, and its personal prompts rendered."""
         facts = await self.writer.run(lambda session: _household_facts(session, household_id))
         values = resolve_values(self.script, facts, facts["fields"], self.variables)
-        await self.prompts.render_ahead(household_texts(self.script, values))
+        await self.prompts.render_ahead(household_texts(self.script, values, self.prompts))
         return HouseholdContext(household_id, values, facts["status"])
 
-    def context_for(self, values: dict[str, Any]) -> HouseholdContext:
-        """A context without a household row (``ivr bench turn``, ``ivr script try``)."""
-        return HouseholdContext(None, resolve_values(self.script, values, {}, self.variables))
+    async def context_for(self, values: dict[str, Any]) -> HouseholdContext:
+        """A context without a household row (``ivr bench turn``), its prompts rendered."""
+        context = HouseholdContext(None, resolve_values(self.script, values, {}, self.variables))
+        await self.prompts.render_ahead(household_texts(self.script, context.values, self.prompts))
+        return context
 
     # -- the call ---------------------------------------------------------------------------------
 
