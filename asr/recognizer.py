@@ -241,10 +241,13 @@ class Recognizer:
         for text in prompt_texts:
             prompts.append([tok.sot_prev, *tok.encode(" " + text)[-200:], *plain])
         # One generate per prompt: CTranslate2 batches need <|startoftranscript|> aligned.
-        results = [
+        # Submitted together (asynchronous), they run side by side on the model's workers:
+        # with one call on the line its answer is recognised in about half the time.
+        pending = [
             self.model.model.generate(
                 encoded,
                 [tokens],
+                asynchronous=True,
                 beam_size=self.config.beam_size,
                 num_hypotheses=self.config.beam_size,
                 return_scores=True,
@@ -255,6 +258,7 @@ class Recognizer:
             )[0]
             for tokens in prompts
         ]
+        results = [job.result() for job in pending]
         hypotheses = []
         for index, result in enumerate(results):
             for ids, score in zip(result.sequences_ids, result.scores, strict=True):
