@@ -1,6 +1,8 @@
 """``ivr bench turn``: how fast the robot answers, on real calls through Asterisk.
 
-N simulated residents are called at once with the temperature check-in. A turn is measured
+N simulated residents are kept on the line at once with the temperature check-in (their calls
+start spread over one call's length, as a campaign's are, then each ending call makes room for
+the next), ROUNDS × N calls in all. A turn is measured
 from the end of the resident's speech (as the endpointer placed it) to the first frame of the
 robot's reply; barge-in from the onset of the resident's speech over a prompt to the prompt
 stopping (half the residents answer "yes, yes" over the robot's read-back).
@@ -25,6 +27,7 @@ from ivr.script import load_script
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "temperature_checkin.yaml"
 VOICES = ("en_US-joe-medium", "espeak:en-us", "espeak:en-us+m3", "espeak:en-gb")
 FIRST_NUMBER = 8100
+STAGGER_S = 35.0  # about one check-in call
 
 
 def persona_for(index: int) -> Persona:
@@ -37,7 +40,7 @@ def persona_for(index: int) -> Persona:
     )
 
 
-async def run(settings: Settings, db: Database, calls: int) -> dict[str, Any]:
+async def run(settings: Settings, db: Database, calls: int, rounds: int = 1) -> dict[str, Any]:
     from ivr.pbx import EmbeddedPbx
 
     EmbeddedPbx(settings).up()
@@ -54,13 +57,28 @@ async def run(settings: Settings, db: Database, calls: int) -> dict[str, Any]:
                 ASTDB_FAMILY, national_form(number), persona_for(index).encode()
             )
         started = time.perf_counter()
-        placed = [
-            await engine.place(number, conversation=runner.conversation, context=context)
-            for number in numbers
-        ]
-        await asyncio.wait_for(
-            asyncio.gather(*(asyncio.shield(c.ended) for c in placed)), 120 + 10 * calls
-        )
+        placed: list[Any] = []
+        total = calls * rounds
+        free = asyncio.Queue[str]()
+        for number in numbers:
+            free.put_nowait(number)
+
+        async def one_call() -> None:
+            number = await free.get()
+            call = await engine.place(number, conversation=runner.conversation, context=context)
+            placed.append(call)
+            await asyncio.shield(call.ended)
+            free.put_nowait(number)
+
+        # a campaign's calls are out of step: the first CALLS start spread over one typical
+        # call, then each ends and the next begins, so answers do not all arrive at once
+        spread = STAGGER_S / calls if calls > 1 else 0.0
+        running = []
+        for index in range(total):
+            running.append(asyncio.create_task(one_call()))
+            if index < calls:
+                await asyncio.sleep(spread)
+        await asyncio.wait_for(asyncio.gather(*running), 120 + 40 * total)
         wall = time.perf_counter() - started
         stats = dict(engine.audiosocket.stats)
     turn_ms: list[float] = []
@@ -81,6 +99,7 @@ async def run(settings: Settings, db: Database, calls: int) -> dict[str, Any]:
                 asr_ms.append(turn.asr_ms)
     return {
         "calls": calls,
+        "rounds": rounds,
         "turns": len(turn_ms),
         "turn_ms_p50": round(percentile(turn_ms, 0.5), 1),
         "turn_ms_p95": round(percentile(turn_ms, 0.95), 1),

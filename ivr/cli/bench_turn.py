@@ -15,6 +15,9 @@ from ivr.cli.bench import bench_app
 def turn(
     ctx: typer.Context,
     calls: Annotated[int, typer.Option(min=1, help="Simulated residents called at once.")] = 1,
+    rounds: Annotated[
+        int, typer.Option(min=1, help="Rounds of CALLS calls, one after another.")
+    ] = 1,
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """End of the resident's speech → first frame of the reply, over CALLS concurrent calls."""
@@ -23,7 +26,7 @@ def turn(
 
     settings = state(ctx).settings
     db = Database(f"sqlite:///{settings.data_dir / 'bench-turn.db'}")
-    figures = asyncio.run(bench.run(settings, db, calls))
+    figures = asyncio.run(bench.run(settings, db, calls, rounds))
     if json:
         emit_json(figures)
     else:
