@@ -97,3 +97,20 @@ async def test_concurrent_recognitions_share_the_pool(
     )
     assert [r.value for r in results] == list(answers.values())
     assert all(r.asr_ms > 0 for r in results)
+
+
+@pytest.mark.parametrize("seconds", [0.01, 1.0, 2.2, 9.9, 10.0, 12.0])
+def test_window_features_equal_the_padded_windows(seconds: float) -> None:
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    from asr.recognizer import window_features
+
+    extractor = FeatureExtractor()
+    rng = np.random.default_rng(7)
+    audio = (0.1 * rng.standard_normal(int(seconds * WHISPER_RATE))).astype(np.float32)
+    padded = np.zeros(10 * WHISPER_RATE, dtype=np.float32)
+    padded[: min(len(audio), len(padded))] = audio[: len(padded)]
+    expected = extractor(padded)[:, :1000]
+    got = window_features(extractor, audio, 10.0)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-5)
