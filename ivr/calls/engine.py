@@ -50,6 +50,19 @@ class RecordingPaths:
         pbx = EmbeddedPbx(settings)
         return cls(pbx.recordings_inside, pbx.host_path(pbx.recordings_inside))
 
+    async def keep(self, recording: str, attempt_id: int, writer: DatabaseWriter) -> None:
+        """Once MixMonitor has closed ``recording`` (as Asterisk names it), store it on the
+        attempt; a recording that never appears (the call never reached MixMonitor) is not."""
+        path = self.host_dir / Path(recording).name
+        for _ in range(int(RECORDING_SETTLE_S / 0.1)):
+            if path.is_file():
+                break
+            await asyncio.sleep(0.1)
+        if not path.is_file():
+            return
+        size = path.stat().st_size
+        writer.submit(lambda s: s.add(Recording(attempt_id=attempt_id, path=str(path), bytes=size)))
+
 
 class CallEngine:
     def __init__(
@@ -253,16 +266,5 @@ class CallEngine:
 
     async def _after_end(self, call: Call) -> None:
         await call.ended
-        if call.recording is None or call.attempt_id is None:
-            return
-        path = self.recordings.host_dir / Path(call.recording).name
-        for _ in range(int(RECORDING_SETTLE_S / 0.1)):
-            if path.is_file():
-                break
-            await asyncio.sleep(0.1)
-        if not path.is_file():
-            return
-        attempt_id, size = call.attempt_id, path.stat().st_size
-        self.writer.submit(
-            lambda s: s.add(Recording(attempt_id=attempt_id, path=str(path), bytes=size))
-        )
+        if call.recording is not None and call.attempt_id is not None:
+            await self.recordings.keep(call.recording, call.attempt_id, self.writer)

@@ -16,17 +16,16 @@ import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
 
 from ivr.ami import AmiClient, Message
-from ivr.calls.engine import RECORDING_SETTLE_S, RecordingPaths
+from ivr.calls.engine import RecordingPaths
 from ivr.calls.store import AttemptStore, DatabaseWriter
 from ivr.config import Settings
 from ivr.db import Database
-from ivr.db.models import Attempt, AttemptState, Recording
+from ivr.db.models import Attempt, AttemptState
 from ivr.errors import AmiError, InputError
 from ivr.phone import dial_string, mask, national_form
 
@@ -199,18 +198,8 @@ class StaffCaller:
         )
 
     async def _keep_recording(self, call: StaffCall) -> None:
-        if call.recording is None:
-            return
-        path = self.recordings.host_dir / Path(call.recording).name
-        for _ in range(int(RECORDING_SETTLE_S / 0.1)):
-            if path.is_file():
-                break
-            await asyncio.sleep(0.1)
-        if path.is_file():
-            attempt_id, size = call.attempt_id, path.stat().st_size
-            self.writer.submit(
-                lambda s: s.add(Recording(attempt_id=attempt_id, path=str(path), bytes=size))
-            )
+        if call.recording is not None:
+            await self.recordings.keep(call.recording, call.attempt_id, self.writer)
 
 
 def _now() -> datetime:

@@ -13,22 +13,7 @@ from typing import Any
 
 from ivr.residents.listening import Question
 from ivr.residents.persona import Persona
-
-_ONES = "zero one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
-def number_words(n: int) -> str:
-    if n < 10:
-        return _ONES[n]
-    if n < 20:
-        return _TEENS[n - 10]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + ("" if ones == 0 else f" {_ONES[ones]}")
-    hundreds, rest = divmod(n, 100)
-    return f"{_ONES[hundreds]} hundred" + ("" if rest == 0 else f" {number_words(rest)}")
+from ivr.script.render import number_words
 
 
 def c_to_f(celsius: float) -> float:
@@ -44,13 +29,13 @@ def say_temperature(celsius: float, style: str, rng: random.Random) -> str:
     if style == "fahrenheit":
         f = c_to_f(celsius)
         f_whole, f_tenth = divmod(round(f * 10), 10)
-        words = number_words(f_whole) + ("" if f_tenth == 0 else f" point {_ONES[f_tenth]}")
+        words = number_words(f_whole) + ("" if f_tenth == 0 else f" point {number_words(f_tenth)}")
         return rng.choice(["{w} fahrenheit.", "It's {w} degrees fahrenheit."]).format(w=words)
     if style == "half" and tenth == 5:
         return f"{number_words(whole)} and a half."
     if style == "short" and tenth:
-        return f"{number_words(whole)} {_ONES[tenth]}."
-    words = number_words(whole) + ("" if tenth == 0 else f" point {_ONES[tenth]}")
+        return f"{number_words(whole)} {number_words(tenth)}."
+    words = number_words(whole) + ("" if tenth == 0 else f" point {number_words(tenth)}")
     return rng.choice(["{w}.", "It's {w}.", "{w} degrees.", "I measured {w} this morning."]).format(
         w=words
     )
