@@ -83,6 +83,7 @@ async def run(
     await asyncio.sleep(1.0)  # the simulator writes a call's truth when it hangs up
     figures = _figures(db, cid, households, channels, read_truth(truth_path)[truth_start:])
     figures["amd"] = amd_review(db, cid, residents)
+    figures["opt_outs"] = opt_out_review(db, residents)
     figures.update(
         total_wall_s=round(total_wall, 1),
         rss_mb=rss_mb(),
@@ -187,6 +188,25 @@ def _slot_errors(
             if hid is not None and field and line.get("value") is not None:
                 said[(hid, field)] = line["value"]
     return sum(1 for key, value in said.items() if key in stored and stored[key] != value)
+
+
+def opt_out_review(db: Database, residents: list[Any]) -> dict[str, Any]:
+    """Households the robot opted out, by what the resident on that call was: anyone but an
+    opt-out persona is a household wrongly never called again (not a slot, so counted here)."""
+    from ivr.db.models import Household
+    from ivr.residents.world import national_form
+
+    kind_of = {national_form(r.number): r.kind for r in residents}
+    with db.session() as session:
+        by = session.scalars(select(Household.opted_out_by).where(Household.opted_out.is_(True)))
+        ids = [int(b.split()[1]) for b in by if b.startswith("attempt ")]
+        numbers = session.scalars(select(Attempt.number).where(Attempt.id.in_(ids))).all()
+    kinds = Counter(kind_of.get(national_form(n), "?") for n in numbers)
+    return {
+        "households": sum(kinds.values()),
+        "not_asked_by_resident": sum(n for kind, n in kinds.items() if kind != "opt_out"),
+        "by_kind": dict(kinds),
+    }
 
 
 def amd_review(db: Database, cid: int, residents: list[Any]) -> dict[str, Any]:

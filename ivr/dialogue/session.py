@@ -21,7 +21,7 @@ from ivr.script import conditions
 from ivr.script.conditions import UNCLEAR
 from ivr.script.model import Script, Step
 from ivr.script.render import fill, spoken_digits, spoken_temperature
-from ivr.understanding import Temperature
+from ivr.understanding import IntentMatch, Temperature, understand
 
 log = logging.getLogger(__name__)
 
@@ -256,10 +256,7 @@ class Dialogue:
             if heard.kind == "hangup":
                 raise HungUp
             heard_anything = heard_anything or heard.kind != "no_input"
-            intent = _intent_of(heard)
-            if intent in ("repeat", "who_is_calling") and _understood(heard):
-                intent = None  # a clear answer wins over a harmless request heard in it
-                turn.event = "keys" if heard.kind == "keys" else "answer"
+            intent = self._acting_intent(heard, turn)
             if intent is not None:
                 if intent == "repeat" and repeats < MAX_REPEATS:
                     repeats += 1
@@ -331,10 +328,10 @@ class Dialogue:
         for _ in range(2):
             await self._say(name, f"{name}#confirm", text, True, "confirm")
             reply = await self.channel.listen("yes_no")
-            self._hear_turn(name, "yes_no", reply)
+            turn = self._hear_turn(name, "yes_no", reply)
             if reply.kind == "hangup":
                 raise HungUp
-            intent = _intent_of(reply)
+            intent = self._acting_intent(reply, turn)
             if intent in ("opt_out", "human", "who_is_calling"):
                 await self._handle_intent(name, reply, question=step)
                 continue
@@ -383,11 +380,32 @@ class Dialogue:
             self._hear_turn(name, "yes_no", reply)
             if reply.kind == "hangup":
                 raise HungUp
-            if _intent_of(reply) == "opt_out":
-                return True  # said it again: that is a yes
+            if _intent_of(reply) == "opt_out" and self._said(reply, "opt_out"):
+                return True  # said it again in so many words: that is a yes
             if isinstance(reply.value, bool) and reply.confidence >= ACCEPT_CONFIDENCE:
                 return reply.value
         return False  # never opt someone out on a guess
+
+    def _acting_intent(self, heard: Heard, turn: TurnRecord) -> str | None:
+        """The intent to act on instead of the answer, if any.
+
+        A clear answer wins over a harmless request heard in it (repeat, who is calling), and
+        over an opt-out or a call for a person that the recogniser found only in other
+        hypotheses than the words it chose: a resident's "No." was once heard as "No. No. No."
+        in one of them and taken for an opt-out.
+        """
+        intent = _intent_of(heard)
+        if intent is None or not _understood(heard):
+            return intent
+        if intent in ("repeat", "who_is_calling") or not self._said(heard, intent):
+            turn.event = "keys" if heard.kind == "keys" else "answer"
+            return None
+        return intent
+
+    def _said(self, heard: Heard, intent: str) -> bool:
+        """Whether the words taken as the answer themselves ask for ``intent``."""
+        match = understand("intent", heard.text, language=self.script.language)
+        return isinstance(match, IntentMatch) and match.intent == intent
 
 
 def _intent_of(heard: Heard) -> str | None:

@@ -80,10 +80,12 @@ def intent_scores(text: str) -> dict[Intent, float]:
     scores: dict[Intent, float] = dict.fromkeys(INTENTS, 0.0)
     if not said:
         return scores
-    words = said.count(" ") + 1
+    # distinct words: token_set_ratio is 100 whenever either side's words are a subset of the
+    # other's, so "no no no" would match "no more calls" in full (an opt-out heard in a no)
+    distinct = len(set(said.split()))
     for intent, phrase in _CHOICES:
         similarity = fuzz.ratio(said, phrase)
-        if 3 <= phrase.count(" ") + 1 <= words:
+        if 3 <= phrase.count(" ") + 1 <= distinct:
             # a whole example phrase inside a longer answer ("could you say that one more time")
             similarity = max(similarity, 0.95 * fuzz.token_set_ratio(said, phrase))
         scores[intent] = max(scores[intent], similarity / 100.0)

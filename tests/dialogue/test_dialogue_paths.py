@@ -16,9 +16,11 @@ from ivr.calls.store import DatabaseWriter
 from ivr.db import Database
 from ivr.db.models import Answer, Attempt, Colour, FlagKind, Household, StatusChange, Turn
 from ivr.dialogue import Dialogue, DialogueResult, TextChannel, TurnRecord
+from ivr.dialogue.channel import Heard
 from ivr.dialogue.results import ResultWriter
 from ivr.households.generate import generate_neighbourhood
 from ivr.script import load_script, load_script_text
+from ivr.understanding import IntentMatch
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 CHECKIN = load_script(SCRIPTS / "temperature_checkin.yaml")
@@ -120,6 +122,46 @@ async def test_opt_out_needs_a_yes() -> None:
     assert gone.outcome == "opted_out" and gone.opted_out
     assert gone.answers == {"temperature": 36.6}
     assert said[-2] == "robot: We will not call you again. Goodbye."
+
+
+class HypothesesHeardMore(TextChannel):
+    """Answers as typed, but with an intent that only another hypothesis of the recogniser
+    carried (on a call: "No." chosen, "No. No. No." among the n-best, once an opt-out)."""
+
+    def __init__(self, answers: list[str], also: str, said: list[str]) -> None:
+        replies = iter(answers)
+
+        async def ask(expect: str) -> str | None:
+            return next(replies, None)
+
+        super().__init__(ask, said.append)
+        self.also = IntentMatch(also, 0.95)  # type: ignore[arg-type]
+
+    async def listen(self, expect: str, options: tuple[str, ...] = (), **kw: Any) -> Heard:
+        heard = await super().listen(expect, options, **kw)
+        if heard.kind == "speech" and heard.intent is None:
+            heard.intent = self.also
+        return heard
+
+
+@pytest.mark.parametrize("also", ["opt_out", "human"])
+async def test_a_clear_answer_wins_over_an_intent_in_other_hypotheses(also: str) -> None:
+    said: list[str] = []
+    channel = HypothesesHeardMore(["36.6", "yes", "no", "no"], also, said)
+    result = await Dialogue(CHECKIN, VALUES, channel, Recorder()).run()
+    assert result.outcome == "completed" and not result.opted_out and result.human is None
+    assert result.answers == {"temperature": 36.6, "went_out": False, "symptoms": False}
+
+
+async def test_no_to_the_opt_out_question_is_no_whatever_else_was_heard() -> None:
+    said: list[str] = []
+    # "stop calling me" says it in words; the "no" that follows carries the opt-out only in
+    # the other hypotheses: the household stays
+    channel = HypothesesHeardMore(
+        ["stop calling me", "no", "36.6", "yes", "no", "no"], "opt_out", said
+    )
+    result = await Dialogue(CHECKIN, VALUES, channel, Recorder()).run()
+    assert not result.opted_out and result.outcome == "completed"
 
 
 async def test_asking_for_a_person() -> None:
