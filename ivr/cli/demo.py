@@ -147,6 +147,13 @@ def demo(
             highlight=False,
         )
         serve_report(settings, "127.0.0.1", port)
+    if not json:
+        # the embedded Asterisk is a service like the report view: it stays up for more calls
+        console.print(
+            "the embedded Asterisk and the resident simulator are still running: "
+            "`.venv/bin/ivr pbx down` stops them",
+            highlight=False,
+        )
 
 
 async def _run(settings: Any, db: Any, ids: list[int], channels: int, live: bool) -> Any:
