@@ -48,8 +48,8 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
                "come again", "one more time", "say that", "missed that", "didn't understand"),
     "opt_out": ("unsubscribe", "stop calling", "don't call", "do not call", "remove my",
                 "remove me", "off your list", "off the list", "opt out", "no more calls"),
-    "human": ("operator", "human", "real person", "a person", "someone", "somebody", "agent",
-              "representative", "staff", "live person", "transfer me"),
+    "human": ("operator", "a human", "real person", "live person", "representative",
+              "transfer me"),
     "who_is_calling": ("who is this", "who's this", "who are you", "who's calling",
                        "who is calling", "calling from", "what is this about",
                        "what's this about", "who am i",
@@ -67,6 +67,13 @@ _KEYWORD_PATTERNS = {
     intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
     for intent, words in KEYWORDS.items()
 }
+# Someone named is not someone asked for: "Yes, I went to see someone." answers "did you go
+# out?", so "someone", "a person", "staff" count only after a verb that asks to be put through.
+_PERSON_REQUEST = (
+    r"\b(?:talk|speak|speaking|connect|put me through|transfer|get me|give me)\b.*"
+    r"\b(?:someone|somebody|anyone|anybody|person|human|staff|agent|operator|representative)\b"
+)
+_KEYWORD_PATTERNS["human"] = re.compile(_KEYWORD_PATTERNS["human"].pattern + "|" + _PERSON_REQUEST)
 _WEAK_PATTERNS = {
     intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
     for intent, words in WEAK_KEYWORDS.items()

@@ -112,6 +112,30 @@ def test_again_alone_is_weak_evidence_of_a_repeat_request() -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        "Yes, I went to see someone.", "No, but somebody visited.", "Yes, a person came by.",
+        "Yes, I went to the staff office.",
+    ],
+)  # fmt: skip
+def test_someone_named_is_not_someone_asked_for(text: str) -> None:
+    # answers to "did you go out?": a request for a person here would end the check-in
+    assert understand("intent", text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I talk to someone?", "I need to speak with the staff", "put me through to a human",
+        "connect me to an agent", "get me a person", "a human please",
+    ],
+)  # fmt: skip
+def test_asking_for_a_person(text: str) -> None:
+    result = understand("intent", text)
+    assert result is not None and result.value == "human"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "yes", "no", "thirty six point five", "I stayed home",
         # Whisper repeats a short answer; "no no no" once matched "no more calls" in full and
         # a resident answering no to "did you go out?" was asked to confirm an opt-out
