@@ -18,14 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
-
 from ivr.ami import AmiClient, Message
 from ivr.calls.engine import RecordingPaths
 from ivr.calls.store import AttemptStore, DatabaseWriter
 from ivr.config import Settings
 from ivr.db import Database
-from ivr.db.models import Attempt, AttemptState
+from ivr.db.models import AttemptState
 from ivr.errors import AmiError, InputError
 from ivr.phone import dial_string, mask, national_form
 
@@ -184,22 +182,14 @@ class StaffCaller:
         call.ended.set()
         self.calls.pop(call.uuid, None)
         self._by_action.pop(call.action_id, None)
-        if answered is not None:
-            asyncio.get_running_loop().create_task(self._keep_recording(call))
+        if answered is not None and call.recording is not None:
+            keep = self.recordings.keep(call.recording, call.attempt_id, self.writer)
+            asyncio.get_running_loop().create_task(keep)
 
     def _update(self, call: StaffCall, **changes: Any) -> None:
         if "state" in changes:
             call.state = changes["state"]
-        attempt_id = call.attempt_id
-        self.writer.submit(
-            lambda session: session.execute(
-                update(Attempt).where(Attempt.id == attempt_id).values(**changes)
-            )
-        )
-
-    async def _keep_recording(self, call: StaffCall) -> None:
-        if call.recording is not None:
-            await self.recordings.keep(call.recording, call.attempt_id, self.writer)
+        self.store.update(call.attempt_id, changes)
 
 
 def _now() -> datetime:
