@@ -143,7 +143,8 @@ def _figures(
         if a.originated_at and a.ended_at
     )
     states = Counter(a.state for a in first.values())
-    retries = [a for a in attempts if a.id not in {f.id for f in first.values()}]
+    first_ids = {f.id for f in first.values()}
+    retries = [a for a in attempts if a.id not in first_ids]
     return {
         "households": households,
         "called": len(first),  # vacant (grey) flats are never called

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ivr.cli._common import console, emit_json, state
-from ivr.cli.bench import bench_app
+from ivr.cli._common import state
+from ivr.cli.bench import bench_app, emit_figures
 
 
 @bench_app.command("campaign")
@@ -24,11 +24,7 @@ def campaign(
     from ivr.bench import campaign as bench
 
     figures = asyncio.run(bench.run(state(ctx).settings, households, channels))
-    if json:
-        emit_json(figures)
-    else:
-        for key, value in figures.items():
-            console.print(f"{key:>20}: {value}")
+    emit_figures(figures, json)
 
 
 def register(app: typer.Typer) -> None:

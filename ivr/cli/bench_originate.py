@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ivr.cli._common import console, emit_json, state
-from ivr.cli.bench import bench_app
+from ivr.cli._common import state
+from ivr.cli.bench import bench_app, emit_figures
 
 
 @bench_app.command("originate")
@@ -26,11 +26,7 @@ def originate(
     settings = state(ctx).settings
     db = Database(f"sqlite:///{settings.data_dir / 'bench-originate.db'}")
     figures = asyncio.run(bench.run(settings, db, calls, channels, hold))
-    if json:
-        emit_json(figures)
-    else:
-        for key, value in figures.items():
-            console.print(f"{key:>24}: {value}")
+    emit_figures(figures, json)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,8 +17,8 @@ from typing import Annotated
 
 import typer
 
-from ivr.cli._common import console, emit_json, state
-from ivr.cli.bench import bench_app
+from ivr.cli._common import state
+from ivr.cli.bench import bench_app, emit_figures
 
 TTS_TEXTS = (
     "Hello, this is your neighbourhood committee calling for the daily health check.",
@@ -129,11 +129,7 @@ def bench_speech(
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
         "cores": os.cpu_count(),
     }
-    if as_json:
-        emit_json(figures)
-    else:
-        for key, value in figures.items():
-            console.print(f"{key}: {value}", highlight=False)
+    emit_figures(figures, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ivr.cli._common import console, emit_json, state
-from ivr.cli.bench import bench_app
+from ivr.cli._common import state
+from ivr.cli.bench import bench_app, emit_figures
 
 
 @bench_app.command("turn")
@@ -27,11 +27,7 @@ def turn(
     settings = state(ctx).settings
     db = Database(f"sqlite:///{settings.data_dir / 'bench-turn.db'}")
     figures = asyncio.run(bench.run(settings, db, calls, rounds))
-    if json:
-        emit_json(figures)
-    else:
-        for key, value in figures.items():
-            console.print(f"{key:>28}: {value}")
+    emit_figures(figures, json)
 
 
 def register(app: typer.Typer) -> None:
