@@ -26,7 +26,7 @@ SEED = 2020
 DEMO_USER = "demo"
 
 
-def _campaign_specs(settings: Any, households: list[int], channels: int) -> list[tuple[str, Any]]:
+def _campaign_specs(settings: Any, channels: int) -> list[tuple[str, Any]]:
     from ivr.campaigns.spec import CampaignSpec
 
     zone = CampaignSpec(script="x").zone(settings.campaign_timezone)
@@ -112,7 +112,7 @@ def demo(
     )
     ids = []
     with db.session() as session:
-        for name, spec in _campaign_specs(settings, [h.id for h in hood.households], channels):
+        for name, spec in _campaign_specs(settings, channels):
             if spec.target.statuses and not resolve_target(session, spec.target):
                 console.print(
                     f"{name}: no household of this neighbourhood is "
