@@ -14,6 +14,7 @@ Nothing here downloads anything: models come from bundled packages (see ``asr.mo
 
 from __future__ import annotations
 
+import ivr  # noqa: F401  (first: it limits numpy's BLAS threads before numpy loads)
 from asr.endpointer import (
     Endpointer,
     EndpointerConfig,
