@@ -124,6 +124,15 @@ class Recognizer:
         )
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
         self._suppress = self._suppressed_tokens()
+        # cost accounting: recognitions run, and speculative ones dropped before they ran
+        self._stats_lock = threading.Lock()
+        self._ran = 0
+        self._cancelled = 0
+
+    @property
+    def stats(self) -> dict[str, int]:
+        with self._stats_lock:
+            return {"ran": self._ran, "cancelled_before_running": self._cancelled}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Recognizer:
@@ -163,9 +172,14 @@ class Recognizer:
         """Recognise 8 kHz slin ``pcm`` in the worker pool, without blocking the event loop."""
         loop = asyncio.get_running_loop()
         queued = time.perf_counter()
-        result = await loop.run_in_executor(
-            self._executor, self.recognize_sync, pcm, expect, tuple(options)
-        )
+        job = self._executor.submit(self.recognize_sync, pcm, expect, tuple(options))
+        try:
+            result = await asyncio.wrap_future(job, loop=loop)
+        except asyncio.CancelledError:
+            if job.cancelled():
+                with self._stats_lock:
+                    self._cancelled += 1
+            raise
         waited_ms = 1000.0 * (time.perf_counter() - queued)
         return _with_asr_ms(result, waited_ms)
 
@@ -173,6 +187,8 @@ class Recognizer:
         self, pcm: bytes, expect: Expect = "free", options: Sequence[str] = ()
     ) -> Recognition:
         started = time.perf_counter()
+        with self._stats_lock:
+            self._ran += 1
         samples = to_float(pcm)
         probabilities = speech_probabilities(samples)
         voiced = probabilities >= 0.5

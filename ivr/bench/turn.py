@@ -81,6 +81,7 @@ async def run(settings: Settings, db: Database, calls: int, rounds: int = 1) -> 
         await asyncio.wait_for(asyncio.gather(*running), 120 + 40 * total)
         wall = time.perf_counter() - started
         stats = dict(engine.audiosocket.stats)
+        recognitions = dict(runner.recognizer.stats)
     turn_ms: list[float] = []
     barge_ms: list[float] = []
     asr_ms: list[float] = []
@@ -107,6 +108,9 @@ async def run(settings: Settings, db: Database, calls: int, rounds: int = 1) -> 
         "barge_in_ms_p50": round(percentile(barge_ms, 0.5), 1),
         "barge_in_ms_p95": round(percentile(barge_ms, 0.95), 1),
         "unhidden_asr_ms_p95": round(percentile(asr_ms, 0.95), 1),
+        # speculative recognitions whose speaker went on cost CPU for nothing
+        "recognitions_per_turn": round(recognitions["ran"] / max(len(turn_ms), 1), 2),
+        "recognitions_cancelled_before_running": recognitions["cancelled_before_running"],
         "outcomes": outcomes,
         "wall_s": round(wall, 1),
         "rss_mb": rss_mb(),
