@@ -128,11 +128,16 @@ class Recognizer:
         self._stats_lock = threading.Lock()
         self._ran = 0
         self._cancelled = 0
+        self._abandoned = 0
 
     @property
     def stats(self) -> dict[str, int]:
         with self._stats_lock:
-            return {"ran": self._ran, "cancelled_before_running": self._cancelled}
+            return {
+                "ran": self._ran,
+                "cancelled_before_running": self._cancelled,
+                "abandoned_after_encoding": self._abandoned,
+            }
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Recognizer:
@@ -172,10 +177,16 @@ class Recognizer:
         """Recognise 8 kHz slin ``pcm`` in the worker pool, without blocking the event loop."""
         loop = asyncio.get_running_loop()
         queued = time.perf_counter()
-        job = self._executor.submit(self.recognize_sync, pcm, expect, tuple(options))
+        abandoned = threading.Event()
+        job = self._executor.submit(
+            self.recognize_sync, pcm, expect, tuple(options), abandoned=abandoned
+        )
         try:
             result = await asyncio.wrap_future(job, loop=loop)
         except asyncio.CancelledError:
+            # A speculative recognition whose speaker went on: dropped from the queue, or, if
+            # a worker has it, stopped at its next stage (a decode costs more than the encode).
+            abandoned.set()
             if job.cancelled():
                 with self._stats_lock:
                     self._cancelled += 1
@@ -184,8 +195,15 @@ class Recognizer:
         return _with_asr_ms(result, waited_ms)
 
     def recognize_sync(
-        self, pcm: bytes, expect: Expect = "free", options: Sequence[str] = ()
+        self,
+        pcm: bytes,
+        expect: Expect = "free",
+        options: Sequence[str] = (),
+        *,
+        abandoned: threading.Event | None = None,
     ) -> Recognition:
+        """Recognise ``pcm`` on this thread. If ``abandoned`` is set meanwhile, the work stops
+        at the next stage and the result (empty) is not meant to be used."""
         started = time.perf_counter()
         with self._stats_lock:
             self._ran += 1
@@ -204,7 +222,12 @@ class Recognizer:
         begin = max(0, int(first * chunk) - margin)
         end = min(len(samples), int((last + 1) * chunk) + margin)
         audio = resample(samples[begin:end], SAMPLE_RATE, WHISPER_RATE)
-        hypotheses, no_speech_prob = self._decode(audio, prompts_for(expect, options))
+        decoded = self._decode(audio, prompts_for(expect, options), abandoned)
+        if decoded is None:
+            with self._stats_lock:
+                self._abandoned += 1
+            return _nothing(expect, speech_ms, started)
+        hypotheses, no_speech_prob = decoded
         best_plain = max(
             (h for h in hypotheses if not h.prompted), key=lambda h: h.log_prob, default=None
         )
@@ -247,10 +270,13 @@ class Recognizer:
     # -- decoding ------------------------------------------------------------------------------
 
     def _decode(
-        self, audio: np.ndarray, prompt_texts: Sequence[str]
-    ) -> tuple[list[Hypothesis], float]:
+        self, audio: np.ndarray, prompt_texts: Sequence[str], abandoned: threading.Event | None
+    ) -> tuple[list[Hypothesis], float] | None:
+        """n-best hypotheses and the no-speech probability; None if abandoned after encoding."""
         window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
         encoded = self._encode(audio, window_s)
+        if abandoned is not None and abandoned.is_set():
+            return None
         tok = self.tokenizer
         plain = [*tok.sot_sequence, tok.no_timestamps]
         prompts = [plain]

@@ -111,6 +111,7 @@ async def run(settings: Settings, db: Database, calls: int, rounds: int = 1) -> 
         # speculative recognitions whose speaker went on cost CPU for nothing
         "recognitions_per_turn": round(recognitions["ran"] / max(len(turn_ms), 1), 2),
         "recognitions_cancelled_before_running": recognitions["cancelled_before_running"],
+        "recognitions_abandoned_after_encoding": recognitions["abandoned_after_encoding"],
         "outcomes": outcomes,
         "wall_s": round(wall, 1),
         "rss_mb": rss_mb(),

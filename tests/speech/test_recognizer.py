@@ -7,6 +7,7 @@ so a regression fails; they are NOT the 95 % target (see docs/performance.md).
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,38 @@ async def test_concurrent_recognitions_share_the_pool(
     )
     assert [r.value for r in results] == list(answers.values())
     assert all(r.asr_ms > 0 for r in results)
+
+
+async def test_a_cancelled_recognition_stops_after_encoding(
+    recognizer: Recognizer, bot_voice: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A speculative recognition whose speaker went on is cancelled; if a worker is already
+    encoding it, the decodes (most of the cost) must not run for nothing."""
+    pcm = bytes(4000) + bot_voice.synthesize("thirty six point five").pcm + bytes(4000)
+    encoding, release = threading.Event(), threading.Event()
+    real_encode = recognizer._encode
+
+    def held_encode(audio: np.ndarray, window_s: float) -> object:
+        encoding.set()  # the worker has the job: cancelling can no longer drop it from the queue
+        release.wait(10)
+        return real_encode(audio, window_s)
+
+    monkeypatch.setattr(recognizer, "_encode", held_encode)
+    before = recognizer.stats
+    task = asyncio.create_task(recognizer.recognize(pcm, "temperature"))
+    assert await asyncio.to_thread(encoding.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    for _ in range(200):
+        if recognizer.stats["abandoned_after_encoding"] > before["abandoned_after_encoding"]:
+            break
+        await asyncio.sleep(0.05)
+    after = recognizer.stats
+    assert after["abandoned_after_encoding"] == before["abandoned_after_encoding"] + 1
+    assert after["ran"] == before["ran"] + 1
+    assert after["cancelled_before_running"] == before["cancelled_before_running"]
 
 
 @pytest.mark.parametrize("seconds", [0.01, 1.0, 2.2, 9.9, 10.0, 12.0])
