@@ -6,7 +6,9 @@ from ivr.config import load_settings
 from ivr.errors import ConfigError
 
 
-def test_toml_sections_flatten_and_env_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_toml_sections_flatten_and_env_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = tmp_path / "ivr.toml"
     cfg.write_text('[ami]\nport = 6038\n[database]\nurl = "sqlite:///a.db"\n')
     monkeypatch.setenv("IVR_DATABASE_URL", "sqlite:///b.db")

@@ -364,6 +364,15 @@ class StaffUser(Base):
     last_login_at: Mapped[datetime | None]
 
 
+class RevokedSession(Base):
+    """A report-view session ended by logout: its cookie must stay dead, across restarts of
+    the server and in every server process, until it would have expired anyway."""
+
+    __tablename__ = "revoked_sessions"
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 # -- campaigns and calls ---------------------------------------------------------------------
 
 

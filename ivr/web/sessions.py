@@ -4,9 +4,9 @@ The cookie (Starlette's SessionMiddleware: signed with the session secret, HttpO
 SameSite=Lax, Secure behind TLS) holds only the user id, a random session id, a fingerprint of
 the password hash and the CSRF token; no health data. Each request reloads the user, so a
 disabled account, a changed role or committee, or a changed password takes effect at once. Logout
-revokes the session id in memory, so a copied cookie is dead too (until a restart; the cookie's
-own lifetime still bounds it). A login lasts ``report_session_max_age_s`` from sign-in, however
-active the session.
+revokes the session id in the database, so a copied cookie is dead too, after a restart of the
+server and in every server process; a revocation is kept until the cookie would have expired
+anyway. A login lasts ``report_session_max_age_s`` from sign-in, however active the session.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ import hmac
 import os
 import secrets
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 from ivr.config import Settings
 from ivr.db import Database
-from ivr.db.models import StaffUser
+from ivr.db.models import RevokedSession, StaffUser
 from ivr.web.csrf import new_csrf_token
 from ivr.web.viewer import Viewer
 
@@ -51,7 +54,6 @@ class SessionKeeper:
         self.db = db
         self._key = hashlib.sha256(b"ivr-password-fingerprint:" + secret.encode()).digest()
         self.max_age_s = max_age_s
-        self._revoked: dict[str, float] = {}  # session id → when its cookie expires anyway
 
     def fingerprint(self, password_hash: str) -> str:
         # keyed, so the cookie (readable by its holder) says nothing about the hash
@@ -65,22 +67,27 @@ class SessionKeeper:
 
     def end(self, session: dict[str, Any]) -> None:
         sid = session.get("sid")
-        if sid:
-            now = time.time()
-            self._revoked = {s: t for s, t in self._revoked.items() if t > now}
-            self._revoked[str(sid)] = now + self.max_age_s
+        if isinstance(sid, str) and sid:
+            now = datetime.now(UTC)
+            with self.db.session() as db_session:
+                db_session.execute(delete(RevokedSession).where(RevokedSession.expires_at < now))
+                # the cookie dies of age by then (its login is older than that)
+                expires = now + timedelta(seconds=self.max_age_s)
+                db_session.merge(RevokedSession(session_id=sid[:64], expires_at=expires))
         session.clear()
 
     def viewer(self, session: dict[str, Any]) -> Viewer | None:
         """The signed-in user of this session, or None (not signed in, revoked, disabled)."""
         uid, sid, fp = session.get("uid"), session.get("sid"), session.get("fp")
-        if not isinstance(uid, int) or not sid or not fp or sid in self._revoked:
+        if not isinstance(uid, int) or not isinstance(sid, str) or not sid or not fp:
             return None
         # the cookie is re-signed whenever the session changes (a flash message), which would
         # slide its expiry: the login time bounds it absolutely
         if time.time() - float(session.get("at", 0)) > self.max_age_s:
             return None
         with self.db.session() as db_session:
+            if db_session.get(RevokedSession, sid[:64]) is not None:
+                return None  # logged out
             user = db_session.get(StaffUser, uid)
             if user is None or user.disabled:
                 return None

@@ -67,6 +67,24 @@ def test_a_copied_cookie_is_dead_after_logout(client: TestClient) -> None:
     assert client.get("/map", follow_redirects=False).status_code == 303
 
 
+def test_a_logout_outlives_a_restart_of_the_server(
+    client: TestClient, built: tuple[Database, World, Path]
+) -> None:
+    db, _, folder = built
+    assert _sign_in(client, "staff1") == 303
+    copied = client.cookies.get("ivr_session")
+    client.post("/logout", data={"csrf_token": _token(client, "/map")})
+    # another server process on the same database and secret (a restart, or a second worker)
+    settings = load_settings(data_dir=folder / "data", database_url=str(db.url))
+    with TestClient(create_app(settings, db), base_url=BASE) as restarted:
+        restarted.cookies.set("ivr_session", copied)
+        assert restarted.get("/map", follow_redirects=False).status_code == 303
+        # while a session that did not log out is still good there
+        assert _sign_in(client, "staff1") == 303
+        restarted.cookies.set("ivr_session", client.cookies.get("ivr_session"))
+        assert restarted.get("/map", follow_redirects=False).status_code == 200
+
+
 def test_a_login_ends_after_its_lifetime_however_active(client: TestClient) -> None:
     assert _sign_in(client, "staff1") == 303
     assert client.get("/map", follow_redirects=False).status_code == 200
