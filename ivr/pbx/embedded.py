@@ -313,6 +313,7 @@ class EmbeddedPbx:
     def _up_asterisk(self) -> tuple[PbxStatus, str]:
         current = self.status()
         if current.state == "running":
+            self._check_running_secret()
             return current, "already running"
         note = ""
         if current.state == "crashed":
@@ -340,6 +341,24 @@ class EmbeddedPbx:
         if status.state != "running":
             raise PbxError(f"Asterisk started but is {status.state}: {status.detail}")
         return status, (note + "\nstarted").strip()
+
+    def _check_running_secret(self) -> None:
+        """A running instance must have been started with our AMI secret, or every AMI login
+        would be refused with nothing to say why (secrets live in ``data_dir``, the instance in
+        the tree: two data folders can name the same instance)."""
+        manager = self.instance_dir / "etc" / "asterisk" / "manager.conf"
+        try:
+            lines = manager.read_text().splitlines()
+        except OSError:
+            return  # nothing rendered to compare with; the login will tell
+        if f"secret = {self.ami_secret()}" not in (line.strip() for line in lines):
+            raise PbxError(
+                f"Asterisk instance {self.instance!r} is running, but with another AMI secret "
+                f"than {self.settings.data_dir / 'pbx' / self.instance / 'secrets.json'} "
+                "(started with a different IVR_DATA_DIR or IVR_AMI_SECRET?). Stop it with "
+                "`ivr pbx down` under the settings it was started with, or set IVR_PBX_INSTANCE "
+                "to run an instance of your own."
+            )
 
     def simulator(self) -> Daemon:
         """The resident simulator that answers the ``[residents]`` context's calls."""

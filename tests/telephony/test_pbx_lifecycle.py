@@ -81,6 +81,19 @@ def test_a_busy_port_is_named(own_pbx: Settings) -> None:
             EmbeddedPbx(own_pbx).up()
 
 
+def test_a_running_instance_of_another_data_folder_is_named(
+    pbx: EmbeddedPbx, pbx_settings: Settings, tmp_path: Path
+) -> None:
+    """Same instance, other data folder (so another AMI secret): say so instead of letting
+    every AMI login fail with "Authentication failed"."""
+    other = pbx_settings.model_copy(update={"data_dir": tmp_path, "simulation_enabled": False})
+    with pytest.raises(PbxError, match=r"running, but with another AMI secret.*IVR_DATA_DIR"):
+        EmbeddedPbx(other).up()
+    assert pbx.status().state == "running"  # and the running one is left alone
+    _, note = EmbeddedPbx(pbx_settings).up()  # its own settings still find it
+    assert note == "already running"
+
+
 def test_rendered_configuration(own_pbx: Settings) -> None:
     rendered = {p.name: p.read_text() for p in EmbeddedPbx(own_pbx).render()}
     manager = rendered["manager.conf"]
