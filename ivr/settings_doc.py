@@ -22,6 +22,11 @@ Sources, later ones winning: the defaults below; a TOML file (`--config FILE`, e
 in the working folder, else `~/.config/ivr/ivr.toml`); environment variables `IVR_<SETTING>`.
 A TOML section flattens into the names: `[ami] port = 5038` is `ami_port`, or `IVR_AMI_PORT`.
 `ivr config show` prints the settings in effect (secrets hidden).
+
+Not a setting, but read from the environment too: `OMP_NUM_THREADS` and
+`OPENBLAS_NUM_THREADS`, which ivr sets to 1 when they are unset (the numerical libraries'
+own thread pools spin while they wait; recognition's parallelism is `asr_workers` ×
+`asr_cpu_threads`). See docs/decisions.md.
 """
 
 
