@@ -166,9 +166,13 @@ class EmbeddedPbx:
 
     # -- secrets ---------------------------------------------------------------------------
 
+    @property
+    def secrets_file(self) -> Path:
+        return self.settings.data_dir / "pbx" / self.instance / "secrets.json"
+
     def secrets(self) -> dict[str, str]:
         """Generated once per instance and kept beside it (mode 0600)."""
-        path = self.settings.data_dir / "pbx" / self.instance / "secrets.json"
+        path = self.secrets_file
         if path.is_file():
             return json.loads(path.read_text())
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -354,7 +358,7 @@ class EmbeddedPbx:
         if f"secret = {self.ami_secret()}" not in (line.strip() for line in lines):
             raise PbxError(
                 f"Asterisk instance {self.instance!r} is running, but with another AMI secret "
-                f"than {self.settings.data_dir / 'pbx' / self.instance / 'secrets.json'} "
+                f"than {self.secrets_file} "
                 "(started with a different IVR_DATA_DIR or IVR_AMI_SECRET?). Stop it with "
                 "`ivr pbx down` under the settings it was started with, or set IVR_PBX_INSTANCE "
                 "to run an instance of your own."
