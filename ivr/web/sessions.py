@@ -16,7 +16,7 @@ import hmac
 import os
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy import delete
 
 from ivr.config import Settings
 from ivr.db import Database
-from ivr.db.models import RevokedSession, StaffUser
+from ivr.db.models import RevokedSession, StaffUser, utcnow
 from ivr.web.csrf import new_csrf_token
 from ivr.web.viewer import Viewer
 
@@ -68,7 +68,7 @@ class SessionKeeper:
     def end(self, session: dict[str, Any]) -> None:
         sid = session.get("sid")
         if isinstance(sid, str) and sid:
-            now = datetime.now(UTC)
+            now = utcnow()
             with self.db.session() as db_session:
                 db_session.execute(delete(RevokedSession).where(RevokedSession.expires_at < now))
                 # the cookie dies of age by then (its login is older than that)
