@@ -191,6 +191,10 @@ class CallEngine:
         self.tracker.add(call)
         asyncio.get_running_loop().create_task(self._after_end(call))
         self.tracker.move(call, AttemptState.ORIGINATING)
+        # Committed before Asterisk hears of the call: after a crash the reconciler deletes an
+        # attempt still *queued* as never sent, so one that was sent must not look like that
+        # (a kill between the two used to lose a call a resident had answered).
+        await self.writer.flush()
         variables = {
             "IVR_ATTEMPT": call.uuid,
             "IVR_MEDIA": self.media_address,

@@ -98,12 +98,13 @@ class StaffCaller:
         recording = f"{self.recordings.asterisk_dir}/{call_uuid}.wav"
         attempt_id = await self.store.create(
             uuid=call_uuid, number=number, channel=target, household_id=household_id,
-            kind="staff", node=f"staff:{staff_user_id}", state=AttemptState.QUEUED,
+            kind="staff", node=f"staff:{staff_user_id}",
+            # committed as being sent, before it is sent: a queued row is "never sent"
+            state=AttemptState.ORIGINATING, originated_at=_now(),
         )  # fmt: skip
         call = StaffCall(call_uuid, attempt_id, number, self.ami.new_action_id(), recording)
         self.calls[call_uuid] = call
         self._by_action[call.action_id] = call
-        self._update(call, state=AttemptState.ORIGINATING, originated_at=_now())
         try:
             await self.ami.originate(
                 f"PJSIP/{endpoint}",

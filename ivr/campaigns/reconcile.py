@@ -5,8 +5,9 @@ Run when ``ivr run`` starts (before it dials) and after the AMI connection comes
 
 - An attempt still *queued* was committed but its Originate never left (the dialer commits
   attempts ahead of free channels): the row goes and the task returns to the queue uncounted.
-  The one blind spot: a kill in the millisecond between the Originate and the commit of
-  ``originating``; such a call looks unsent.
+  ``originating`` is committed before the Originate is sent, so a call that left is never
+  taken for one that did not; a kill between that commit and the Originate makes an attempt
+  that never rang look interrupted (counted, retried by policy), the safe side.
 - An attempt *originating … in conversation* belongs to a process that can no longer carry its
   media. Channels Asterisk still has for it (Uniqueid or Linkedid = the attempt's uuid) are
   hung up. If every answer the script stores was written, the conversation had reached its end

@@ -60,7 +60,8 @@ async def test_persona_outcome(
 
 
 async def test_attempt_is_committed_before_originate(engine: CallEngine, resident, call_db) -> None:  # type: ignore[no-untyped-def]
-    """Crash safety starts here: the row exists before Asterisk hears of the call."""
+    """Crash safety starts here: the row exists before Asterisk hears of the call, and says
+    that the call is being sent (a row still *queued* after a crash is deleted as unsent)."""
     number = await resident(Persona(kind="noanswer"))
     sent: list[str] = []
     original = engine.ami.originate
@@ -77,4 +78,4 @@ async def test_attempt_is_committed_before_originate(engine: CallEngine, residen
         number, conversation=PlayAndRecord(SILENCE_1S, None, 1), ring_timeout_s=1
     )
     await asyncio.wait_for(asyncio.shield(call.ended), 20)
-    assert sent == [AttemptState.QUEUED]
+    assert sent == [AttemptState.ORIGINATING]
