@@ -8,6 +8,9 @@ How one answer is recognised:
    Whisper's fixed 30 s window would cost 4-7× more for a two-second answer).
 3. The decoder runs twice on that encoding: once with a prompt in the style of
    the expected answer, once with none. Each beam search returns its n best hypotheses.
+   A temperature is read instead by a small CTC head on the same encoder output, under a
+   grammar of every plausible way to say one (``asr.ctc``); the decoder then runs once,
+   without a prompt, for the transcript, the noise guard and requests ("repeat that").
 4. Every hypothesis is parsed for the expected answer; parsed values vote with the
    hypothesis' probability. The value with most weight wins; its share is the confidence.
    A yes/no that no hypothesis gives is asked of canonical answers scored by the decoder
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from asr.canonical import YES_NO_ANSWERS, choose_canonical
+from asr.ctc import TemperatureGrammar, TemperatureReader, temperature_forms
 from asr.model import load_model, resolve_model
 from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
@@ -57,6 +61,12 @@ DOUBTFUL_MAX_CONFIDENCE = 0.6
 # The same word three times running ("No, no, no, no.") is Whisper looping on background talk
 # more often than an answer: read back, never taken as said.
 REPEATED_WORD_RUN = 3
+# A number in a Whisper transcript: digits or the words of one.
+_NUMBERISH = re.compile(
+    r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|point|half)\b",
+    re.IGNORECASE,
+)
 # Said by Whisper from silence or noise; not an answer to any of our questions on its own.
 NOISE_HALLUCINATIONS = frozenset(
     {"thank you", "thanks for watching", "you", "bye", "thank you for watching", "so", "okay"}
@@ -101,6 +111,7 @@ class RecognizerConfig:
     temperature_min_c: float = 34.0
     temperature_max_c: float = 42.5
     vote_temperature: float = 0.5  # softens hypothesis probabilities before they vote
+    temperature_reader: bool = True  # temperatures read by the CTC head (tiny.en only)
 
 
 class Recognizer:
@@ -109,7 +120,9 @@ class Recognizer:
     _shared: ClassVar[dict[tuple[Any, ...], Recognizer]] = {}
     _shared_lock = threading.Lock()
 
-    def __init__(self, model: Any, config: RecognizerConfig, workers: int) -> None:
+    def __init__(
+        self, model: Any, config: RecognizerConfig, workers: int, model_name: str = ""
+    ) -> None:
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = model
@@ -124,6 +137,13 @@ class Recognizer:
         )
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
         self._suppress = self._suppressed_tokens()
+        self._grammar: TemperatureGrammar | None = None
+        self._reader: TemperatureReader | None = None
+        if config.temperature_reader and model_name == "tiny.en":
+            self._reader = TemperatureReader.load()
+            self._grammar = TemperatureGrammar(
+                temperature_forms(config.temperature_min_c, config.temperature_max_c)
+            )
         # cost accounting: recognitions run, and speculative ones dropped before they ran
         self._stats_lock = threading.Lock()
         self._ran = 0
@@ -153,8 +173,9 @@ class Recognizer:
             language=settings.asr_language,
             temperature_min_c=settings.temperature_min_c,
             temperature_max_c=settings.temperature_max_c,
+            temperature_reader=settings.asr_temperature_reader,
         )
-        return cls(model, config, settings.asr_workers)
+        return cls(model, config, settings.asr_workers, settings.asr_model)
 
     @classmethod
     def shared(cls, settings: Settings) -> Recognizer:
@@ -165,6 +186,7 @@ class Recognizer:
             settings.asr_no_speech_threshold, settings.asr_min_speech_ms,
             settings.asr_min_speech_dbfs, settings.asr_min_confidence,
             settings.temperature_min_c, settings.temperature_max_c,
+            settings.asr_temperature_reader,
         )  # fmt: skip
         with cls._shared_lock:
             if key not in cls._shared:
@@ -207,35 +229,30 @@ class Recognizer:
         started = time.perf_counter()
         with self._stats_lock:
             self._ran += 1
-        samples = to_float(pcm)
-        probabilities = speech_probabilities(samples)
-        voiced = probabilities >= 0.5
-        speech_ms = float(voiced.sum() * CHUNK_MS)
-        if speech_ms < self.config.min_speech_ms:
-            return _nothing(expect, speech_ms, started)
-        speech_dbfs = _level_dbfs(samples, voiced)
-        if speech_dbfs < self.config.min_speech_dbfs:
+        audio, speech_ms, speech_dbfs = self.speech(pcm)
+        if audio is None:
             return replace(_nothing(expect, speech_ms, started), speech_dbfs=speech_dbfs)
-        first, last = np.flatnonzero(voiced)[[0, -1]]
-        chunk = len(samples) / max(len(probabilities), 1)
-        margin = int(SPEECH_MARGIN_S * SAMPLE_RATE)
-        begin = max(0, int(first * chunk) - margin)
-        end = min(len(samples), int((last + 1) * chunk) + margin)
-        audio = resample(samples[begin:end], SAMPLE_RATE, WHISPER_RATE)
-        decoded = self._decode(audio, prompts_for(expect, options), abandoned)
+        by_reader = expect == "temperature" and self._reader is not None
+        # The head reads temperatures better than prompted decodes (docs/decisions.md): with
+        # it, one plain decode is left, for the transcript, the noise guard and intents.
+        prompts = () if by_reader else prompts_for(expect, options)
+        decoded = self._decode(audio, prompts, abandoned)
         if decoded is None:
             with self._stats_lock:
                 self._abandoned += 1
             return _nothing(expect, speech_ms, started)
-        hypotheses, no_speech_prob = decoded
+        hypotheses, no_speech_prob, frames = decoded
         best_plain = max(
             (h for h in hypotheses if not h.prompted), key=lambda h: h.log_prob, default=None
         )
         if best_plain is None or self._is_noise(best_plain, no_speech_prob):
             nothing = _nothing(expect, speech_ms, started, hypotheses, no_speech_prob)
             return replace(nothing, speech_dbfs=speech_dbfs)
-        chosen_text, understood, confidence = self._choose(hypotheses, expect, options)
         extra: dict[str, Any] = {}
+        if by_reader:
+            chosen_text, understood, confidence = self._read_temperature(frames, hypotheses, extra)
+        else:
+            chosen_text, understood, confidence = self._choose(hypotheses, expect, options)
         if understood is None and expect == "yes_no":
             understood = self._canonical_yes_no(audio)
             if understood is not None:
@@ -253,6 +270,12 @@ class Recognizer:
         if expect != "intent":
             _, intent_match, _ = self._choose(hypotheses, "intent", ())
             intent = intent_match if isinstance(intent_match, IntentMatch) else None
+        if by_reader and intent is not None and extra["reader"].get("whisper_heard_no_number"):
+            # "Sorry, can you repeat that?" with no number in Whisper's words: a request, not a
+            # temperature the head made of "sorry" ("forty").
+            if understood is not None:
+                extra["reader"]["request_not_number"] = understood.value
+            understood, confidence, chosen_text = None, 0.0, ""
         return Recognition(
             text=chosen_text or best_plain.text,
             expect=expect,
@@ -267,16 +290,44 @@ class Recognizer:
             extra=extra,
         )
 
+    def speech(self, pcm: bytes) -> tuple[np.ndarray | None, float, float]:
+        """The answer's audio at 16 kHz, trimmed to the speech with a margin (None when the
+        gate finds too little or too quiet speech), the voiced ms and their level in dBFS."""
+        samples = to_float(pcm)
+        probabilities = speech_probabilities(samples)
+        voiced = probabilities >= 0.5
+        speech_ms = float(voiced.sum() * CHUNK_MS)
+        if speech_ms < self.config.min_speech_ms:
+            return None, speech_ms, -120.0
+        speech_dbfs = _level_dbfs(samples, voiced)
+        if speech_dbfs < self.config.min_speech_dbfs:
+            return None, speech_ms, speech_dbfs
+        first, last = np.flatnonzero(voiced)[[0, -1]]
+        chunk = len(samples) / max(len(probabilities), 1)
+        margin = int(SPEECH_MARGIN_S * SAMPLE_RATE)
+        begin = max(0, int(first * chunk) - margin)
+        end = min(len(samples), int((last + 1) * chunk) + margin)
+        return resample(samples[begin:end], SAMPLE_RATE, WHISPER_RATE), speech_ms, speech_dbfs
+
+    def encoder_frames(self, audio: np.ndarray) -> np.ndarray:
+        """The encoder's output over ``audio`` (16 kHz) as the recogniser computes it, one
+        row per 20 ms of audio (the padding's frames dropped)."""
+        window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
+        encoded = np.asarray(self._encode(audio, window_s))[0]
+        return encoded[: frames_of(len(audio))]
+
     # -- decoding ------------------------------------------------------------------------------
 
     def _decode(
         self, audio: np.ndarray, prompt_texts: Sequence[str], abandoned: threading.Event | None
-    ) -> tuple[list[Hypothesis], float] | None:
-        """n-best hypotheses and the no-speech probability; None if abandoned after encoding."""
+    ) -> tuple[list[Hypothesis], float, np.ndarray] | None:
+        """n-best hypotheses, the no-speech probability and the encoder frames over the audio;
+        None if abandoned after encoding."""
         window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
         encoded = self._encode(audio, window_s)
         if abandoned is not None and abandoned.is_set():
             return None
+        frames = np.asarray(encoded)[0, : frames_of(len(audio))]
         tok = self.tokenizer
         plain = [*tok.sot_sequence, tok.no_timestamps]
         prompts = [plain]
@@ -307,7 +358,7 @@ class Recognizer:
                 text = tok.decode(ids).strip()
                 if text:
                     hypotheses.append(Hypothesis(text, float(score), prompted=index > 0))
-        return hypotheses, float(results[0].no_speech_prob)
+        return hypotheses, float(results[0].no_speech_prob), frames
 
     def _encode(self, audio: np.ndarray, window_s: float) -> Any:
         """The encoder output (a CTranslate2 StorageView on the CPU) for a window of audio."""
@@ -316,6 +367,32 @@ class Recognizer:
         features = window_features(self.model.feature_extractor, audio, min(30.0, window_s))
         features = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None]))
         return self.model.model.encode(features, to_cpu=True)
+
+    def _read_temperature(
+        self, frames: np.ndarray, hypotheses: list[Hypothesis], extra: dict[str, Any]
+    ) -> tuple[str, Understood | None, float]:
+        """The temperature the CTC head reads in ``frames``: every plausible way of saying one
+        scored under the grammar, the most probable value and its share (``asr.ctc``)."""
+        assert self._reader is not None and self._grammar is not None
+        reading = self._grammar.read(self._reader.log_probs(frames))
+        extra["reader"] = {"no_number": round(reading.no_number, 3)}
+        value = reading.value
+        if value is None:
+            return "", None, 0.0
+        text = reading.forms[value]
+        parsed = understand(
+            "temperature", text, min_c=self.config.temperature_min_c,
+            max_c=self.config.temperature_max_c,
+        )  # fmt: skip
+        if parsed is None:  # cannot happen: every form was parsed when the grammar was built
+            return "", None, 0.0
+        confidence = min(1.0, reading.shares[value] * parsed.confidence)
+        if not any(_NUMBERISH.search(h.text) for h in hypotheses if not h.prompted):
+            # Whisper heard no number at all: talk in the room ("... until six ...") can give
+            # the head one. Kept, but read back (DOUBTFUL_MAX_CONFIDENCE).
+            confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
+            extra["reader"]["whisper_heard_no_number"] = True
+        return text, parsed, round(confidence, 3)
 
     def _canonical_yes_no(self, audio: np.ndarray) -> YesNo | None:
         """Yes or no from forced scoring of canonical answers (``asr.canonical``), if clear."""
@@ -405,6 +482,11 @@ def window_features(extractor: Any, audio: np.ndarray, window_s: float) -> np.nd
     # normalised value of a silent frame: (max(-10, top - 8) + 4) / 4, top = 4 * max - 4
     features[:, keep:] = max(-1.5, float(part.max()) - 2.0)
     return features
+
+
+def frames_of(samples_16k: int) -> int:
+    """Encoder frames (20 ms each) that cover ``samples_16k`` samples of audio."""
+    return -(-samples_16k // (WHISPER_RATE // 50))
 
 
 def _nothing(

@@ -1,0 +1,355 @@
+"""Train the CTC temperature reader (``asr.ctc``): ``python -m asr.train_ctc``.
+
+1. Answers are synthesised from voices the test set's held-out split never uses (the dev
+   espeak-ng bases with every variant but the held-out ones, piper at its own length scales)
+   and phrasings of our own, with room noise at random levels, through the same telephone
+   line as the test set (300-3400 Hz, G.711).
+2. Each goes through the recogniser's own front end (speech gate, trim, 10 s window, tiny.en
+   encoder); the encoder frames are the head's input.
+3. A three-layer convolutional head is fitted with CTC loss (JAX + optax, the ``train`` extra;
+   nothing of it is needed at run time) and written to ``asr/temperature_ctc.npz``.
+
+Nothing is downloaded; the data lands in ``<cache_dir>/ctc-train/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from asr import ctc
+from asr.testset import (
+    _ONES,
+    ESPEAK_BASES,
+    ESPEAK_VARIANTS,
+    NOISES,
+    PIPER_LENGTH_SCALES,
+    _speak,
+    noise,
+    say_decimal,
+    say_integer,
+    telephone_line,
+)
+from ivr.audio import SAMPLE_RATE, from_float, resample
+
+# Variants that are odd rather than voices (whispering, robots, croaking), and the held-out's.
+_SKIP_VARIANTS = {"whisper", "whisperf", "croak", "Demonic", "UniRobot", "anikaRobot",
+                  "Tweaky", "Storm"}  # fmt: skip
+_ALL_VARIANTS = """adam Alex Alicia Andrea Annie antonio aunty belinda benjamin boris caleb david
+Denis Diogo edward edward2 Gene Gene2 gustave announcer Henrique Hugo iven iven2 iven3 iven4 Jacky
+kaukovalta linda marcelo Marco Mario max michel miguel Mike Mr Nguyen pablo pedro RicishayMax
+RicishayMax2 RicishayMax3 rob robosoft robosoft2 robosoft3 robosoft4 robosoft5 robosoft6
+robosoft7 robosoft8 steph steph2 steph3 AnxiousAndy fast f3 f5 grandpa klatt klatt2 klatt3
+klatt4 klatt5 klatt6 m3 m5 m7 norbert sandro shelby travis victor m8 f1 m1 grandma""".split()
+TRAIN_VARIANTS = tuple(
+    v for v in _ALL_VARIANTS if v not in _SKIP_VARIANTS and v not in ESPEAK_VARIANTS["heldout"]
+)
+TRAIN_BASES = ESPEAK_BASES["dev"]
+TRAIN_PIPER_SCALES = (0.95, 1.05, 1.0)
+assert not set(TRAIN_PIPER_SCALES) & set(PIPER_LENGTH_SCALES["heldout"])
+TRAIN_NOISES = tuple(kind for kind, _ in NOISES["dev"])
+
+# Carriers of our own; the held-out split's ("about", "I measured ... this morning",
+# "..., I think", "my temperature was ...", "it's ... fahrenheit") are not among them.
+PREFIXES = ("", "", "", "it's", "it is", "my temperature is", "today it's", "I have", "I got",
+            "the thermometer says", "it was", "um", "uh", "well", "let me see", "right now it's",
+            "currently", "just", "roughly", "it reads", "this evening", "my reading is",
+            "today", "it says", "hmm")  # fmt: skip
+C_SUFFIXES = ("", "", "", "degrees", "degrees celsius", "celsius", "degree", "today", "now",
+              "or so", "I guess", "at the moment", "degrees today")  # fmt: skip
+F_SUFFIXES = ("fahrenheit", "degrees fahrenheit", "fahrenheit today", "", "degrees")
+
+
+def _number_words(rng: random.Random) -> tuple[str, str]:
+    """A spoken temperature and its unit word suffix pool key ('c' or 'f')."""
+    if rng.random() < 0.25:
+        f = round(rng.uniform(95.0, 105.5), 1)
+        if rng.random() < 0.2:
+            f = float(round(f))
+        words = say_decimal(f)
+        if f >= 100 and rng.random() < 0.3:
+            words = words.replace("one hundred", "a hundred", 1)
+        return words, "f"
+    c = round(rng.choice([rng.uniform(34.5, 37.4), rng.uniform(37.5, 41.5)]), 1)
+    whole, tenth = divmod(round(c * 10), 10)
+    style = rng.random()
+    if style < 0.12:
+        return f"{say_integer(whole)} and a half", "c"
+    if style < 0.3:
+        return f"{say_integer(whole)} {_ONES[tenth]}", "c"
+    if style < 0.38:
+        return say_integer(whole), "c"
+    if style < 0.43:
+        return f"{say_integer(whole)} point {rng.choice(['zero', 'oh'])}", "c"
+    return say_decimal(c), "c"
+
+
+# Speech without a number, so the head learns to hear none (not the test set's phrasings).
+NOT_A_NUMBER = ("I don't know", "hold on let me check", "what did you say", "yes", "no",
+                "I'm fine thank you", "I haven't measured it", "who is this", "wait a moment",
+                "sorry I can't hear you", "hello", "it's normal", "I feel good",
+                "my son will answer", "call me later")  # fmt: skip
+
+
+def training_texts(rng: random.Random, count: int) -> list[str]:
+    texts = []
+    for _ in range(count):
+        if rng.random() < 0.08:
+            texts.append(rng.choice(NOT_A_NUMBER))
+            continue
+        words, unit = _number_words(rng)
+        prefix = rng.choice(PREFIXES)
+        suffix = rng.choice(F_SUFFIXES if unit == "f" else C_SUFFIXES)
+        texts.append(" ".join(part for part in (prefix, words, suffix) if part))
+    return texts
+
+
+def training_voices(rng: random.Random) -> list[str]:
+    specs = [f"piper:{s}" for s in TRAIN_PIPER_SCALES]
+    for base in TRAIN_BASES:
+        for variant in TRAIN_VARIANTS:
+            specs.append(f"espeak:{base}+{variant}:{rng.randint(120, 195)}:{rng.randint(25, 75)}")
+    return specs
+
+
+def _render(text: str, voice: str, seed: int, babble: list[np.ndarray]) -> bytes:
+    rng = np.random.default_rng(seed)
+    speech = _speak(voice, text)
+    if rng.random() < 0.6:  # another vocal tract: pitch, formants and tempo scaled together
+        factor = rng.uniform(0.88, 1.12)
+        speech = resample(speech, round(SAMPLE_RATE * factor), SAMPLE_RATE)
+    speech *= 10 ** (rng.uniform(-18, -3) / 20) / (np.max(np.abs(speech)) or 1.0)
+    onset = np.zeros(int(rng.uniform(0.2, 0.9) * SAMPLE_RATE))
+    tail = np.zeros(int(rng.uniform(0.4, 1.0) * SAMPLE_RATE))
+    signal = np.concatenate([onset, speech, tail]).astype(np.float32)
+    kind = TRAIN_NOISES[rng.integers(len(TRAIN_NOISES))]
+    if kind != "none":
+        reference = float(np.sqrt(np.mean(speech[np.abs(speech) > 1e-4] ** 2)))
+        snr = rng.uniform(8.0, 28.0)
+        signal += noise(kind, len(signal), rng, babble) * reference / 10 ** (snr / 20)
+    return telephone_line(from_float(signal))
+
+
+def build_data(folder: Path, count: int, seed: int) -> Path:
+    """Synthesise ``count`` answers and store their encoder frames; returns the .npz path."""
+    from asr.recognizer import Recognizer
+    from ivr.config import Settings
+
+    out = folder / f"frames-s{seed}-n{count}.npz"
+    if out.is_file():
+        return out
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(f"ctc-{seed}")
+    texts = training_texts(rng, count)
+    voices = training_voices(rng)
+    chosen = [rng.choice(voices) for _ in texts]
+    babble = [_speak(v, "the market is open until six and the bus comes at noon") for v in
+              ("espeak:en-us+m3:170:50", "espeak:en-gb+f3:160:60", "espeak:en-029+m1:150:40",
+               "espeak:en-us+f5:180:70")]  # fmt: skip
+    babble = [b / (np.sqrt(np.mean(b**2)) or 1.0) for b in babble]
+    recognizer = Recognizer.shared(Settings())
+
+    def one(i: int) -> tuple[np.ndarray | None, str, str]:
+        pcm = _render(texts[i], chosen[i], zlib.crc32(f"{seed}/{i}".encode()), babble)
+        audio, _, _ = recognizer.speech(pcm)
+        if audio is None:
+            return None, texts[i], chosen[i]
+        return recognizer.encoder_frames(audio).astype(np.float16), texts[i], chosen[i]
+
+    started = time.monotonic()
+    frames, labels, meta = [], [], []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for n, (f, text, voice) in enumerate(pool.map(one, range(count))):
+            if f is not None:
+                frames.append(f)
+                labels.append(np.array(ctc.target(text), dtype=np.int16))
+                meta.append({"text": text, "voice": voice})
+            if n % 500 == 0:
+                print(f"{n}/{count} answers, {time.monotonic() - started:.0f} s", flush=True)
+    lengths = np.array([len(f) for f in frames])
+    np.savez(
+        out,
+        frames=np.concatenate(frames),
+        lengths=lengths,
+        labels=np.concatenate(labels),
+        label_lengths=np.array([len(label) for label in labels]),
+    )
+    (folder / f"meta-s{seed}-n{count}.jsonl").write_text(
+        "".join(json.dumps(m) + "\n" for m in meta), encoding="utf-8"
+    )
+    return out
+
+
+def _split(data: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    frames = np.split(data["frames"], np.cumsum(data["lengths"])[:-1])
+    labels = np.split(data["labels"], np.cumsum(data["label_lengths"])[:-1])
+    return frames, labels
+
+
+def train(data_paths: list[Path], out: Path, *, epochs: int, hidden: int, seed: int) -> list[float]:
+    """Fit the head on the answers of ``data_paths`` (``build_data``'s files); writes ``out``
+    after every epoch and returns the validation losses."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    frames, labels = [], []
+    for path in data_paths:
+        with np.load(path) as npz:
+            more_frames, more_labels = _split({k: npz[k] for k in npz.files})
+        frames += more_frames
+        labels += more_labels
+    all_frames = np.concatenate(frames).astype(np.float32)
+    mean = all_frames.mean(axis=0)
+    std = all_frames.std(axis=0) + 1e-3
+    dim = all_frames.shape[1]
+    vocab = len(ctc.VOCAB)
+    key = jax.random.PRNGKey(seed)
+    keys = jax.random.split(key, 5)
+
+    def init(k: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+        fan_in = int(np.prod(shape[:-1]))
+        return jax.random.normal(k, shape) * (1.0 / np.sqrt(fan_in))
+
+    params = {
+        "w1": init(keys[0], (3, dim, hidden)), "b1": jnp.zeros(hidden),
+        "w2": init(keys[1], (5, hidden, hidden)), "b2": jnp.zeros(hidden),
+        "w3": init(keys[2], (5, hidden, hidden)), "b3": jnp.zeros(hidden),
+        "wo": init(keys[3], (hidden, vocab)), "bo": jnp.zeros(vocab),
+    }  # fmt: skip
+
+    def conv(x: jax.Array, w: jax.Array, b: jax.Array) -> jax.Array:
+        # x [B, T, C], w [K, C, O]
+        return (
+            jax.lax.conv_general_dilated(
+                x, w, window_strides=(1,), padding="SAME", dimension_numbers=("NWC", "WIO", "NWC")
+            )
+            + b
+        )
+
+    def logits_of(p: dict, x: jax.Array, rng: jax.Array | None) -> jax.Array:
+        def drop(h: jax.Array, k: jax.Array | None, rate: float) -> jax.Array:
+            if k is None:
+                return h
+            keep = jax.random.bernoulli(k, 1 - rate, h.shape)
+            return jnp.where(keep, h / (1 - rate), 0.0)
+
+        ks = list(jax.random.split(rng, 4)) if rng is not None else [None] * 4
+        x = drop(x, ks[0], 0.15)
+        h = jax.nn.gelu(conv(x, p["w1"], p["b1"]))
+        h = h + jax.nn.gelu(conv(drop(h, ks[1], 0.2), p["w2"], p["b2"]))
+        h = h + jax.nn.gelu(conv(drop(h, ks[2], 0.2), p["w3"], p["b3"]))
+        return drop(h, ks[3], 0.2) @ p["wo"] + p["bo"]
+
+    def loss_fn(p: dict, x: jax.Array, xpad: jax.Array, y: jax.Array, ypad: jax.Array,
+                rng: jax.Array) -> jax.Array:  # fmt: skip
+        logits = logits_of(p, x, rng)
+        return jnp.mean(optax.ctc_loss(logits, xpad, y, ypad, blank_id=0))
+
+    order = list(range(len(frames)))
+    random.Random(seed).shuffle(order)
+    held = set(order[: max(len(order) // 20, min(50, len(order) // 5))])  # validation, same voices
+    train_ids = [i for i in order if i not in held]
+    batch = 32
+    steps = epochs * (len(train_ids) // batch)
+    schedule = optax.warmup_cosine_decay_schedule(
+        0.0, 2e-3, max(1, min(300, steps // 10)), max(2, steps), 1e-5
+    )
+    optimizer = optax.chain(
+        optax.clip_by_global_norm(5.0), optax.adamw(schedule, weight_decay=1e-4)
+    )
+    state = optimizer.init(params)
+
+    def pad_batch(ids: list[int]) -> tuple[np.ndarray, ...]:
+        t = max(len(frames[i]) for i in ids)
+        t = -(-t // 32) * 32  # few distinct shapes: fewer compilations
+        n = max(len(labels[i]) for i in ids)
+        n = -(-n // 4) * 4
+        x = np.zeros((len(ids), t, dim), np.float32)
+        xpad = np.ones((len(ids), t), np.float32)
+        y = np.zeros((len(ids), n), np.int32)
+        ypad = np.ones((len(ids), n), np.float32)
+        for row, i in enumerate(ids):
+            x[row, : len(frames[i])] = (frames[i].astype(np.float32) - mean) / std
+            xpad[row, : len(frames[i])] = 0.0
+            y[row, : len(labels[i])] = labels[i]
+            ypad[row, : len(labels[i])] = 0.0
+        return x, xpad, y, ypad
+
+    @jax.jit
+    def step(p: dict, s: optax.OptState, x, xpad, y, ypad, rng):
+        loss, grads = jax.value_and_grad(loss_fn)(p, x, xpad, y, ypad, rng)
+        updates, s = optimizer.update(grads, s, p)
+        return optax.apply_updates(p, updates), s, loss
+
+    @jax.jit
+    def eval_loss(p: dict, x, xpad, y, ypad):
+        return jnp.mean(optax.ctc_loss(logits_of(p, x, None), xpad, y, ypad, blank_id=0))
+
+    rng = random.Random(seed + 1)
+    started = time.monotonic()
+    held_ids = sorted(held)
+    validation: list[float] = []
+    for epoch in range(epochs):
+        # batches of similar length: less padding
+        rng.shuffle(train_ids)
+        chunks = [train_ids[i : i + batch * 20] for i in range(0, len(train_ids), batch * 20)]
+        batches = []
+        for chunk in chunks:
+            chunk = sorted(chunk, key=lambda i: len(frames[i]))
+            batches += [chunk[i : i + batch] for i in range(0, len(chunk) - batch + 1, batch)]
+        rng.shuffle(batches)
+        losses = []
+        for ids in batches:
+            key, sub = jax.random.split(key)
+            params, state, loss = step(params, state, *pad_batch(ids), sub)
+            losses.append(float(loss))
+        val = [float(eval_loss(params, *pad_batch(held_ids[i : i + 64])))
+               for i in range(0, len(held_ids), 64)]  # fmt: skip
+        validation.append(float(np.mean(val)))
+        print(
+            f"epoch {epoch + 1}/{epochs}: train loss {np.mean(losses):.3f}, "
+            f"validation {np.mean(val):.3f}, {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
+        _save(out, params, mean, std)  # every epoch: a long run can be stopped and used
+    print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
+    return validation
+
+
+def _save(out: Path, params: dict, mean: np.ndarray, std: np.ndarray) -> None:
+    weights = {k: np.asarray(v, dtype=np.float16) for k, v in params.items()}
+    partial = out.with_suffix(".part.npz")
+    np.savez_compressed(
+        partial, mean=mean.astype(np.float32), std=std.astype(np.float32), **weights
+    )
+    partial.replace(out)
+
+
+def main() -> None:
+    from ivr.config import Settings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=8000)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--hidden", type=int, default=192)
+    parser.add_argument(
+        "--seed", type=int, nargs="+", default=[11],
+        help="one set of answers is synthesised per seed; the head learns from all of them",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, default=ctc.WEIGHTS)
+    args = parser.parse_args()
+    folder = Settings().cache_dir / "ctc-train"
+    data = [build_data(folder, args.answers, seed) for seed in args.seed]
+    train(data, args.out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0])
+
+
+if __name__ == "__main__":
+    main()

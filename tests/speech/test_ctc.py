@@ -1,0 +1,107 @@
+"""The CTC temperature reader: its grammar, its decoding, and the shipped head on real audio."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from asr import ctc
+from asr.recognizer import Recognizer
+from ivr.speech import Synthesizer
+from ivr.understanding import understand
+
+
+def _frames_saying(*words: str, frames_per_token: int = 4) -> np.ndarray:
+    """Log-probabilities of a head sure of ``words`` (OTHER for "<w>"), blanks between."""
+    rows = []
+    for word in ("<b>", *words, "<b>"):
+        for _ in range(frames_per_token):
+            row = np.full(len(ctc.VOCAB), math.log(1e-6))
+            row[ctc.INDEX[word]] = 0.0
+            rows.append(row - np.logaddexp.reduce(row))
+        blank = np.full(len(ctc.VOCAB), math.log(1e-6))
+        blank[0] = 0.0
+        rows.append(blank - np.logaddexp.reduce(blank))
+    return np.array(rows)
+
+
+@pytest.fixture(scope="module")
+def grammar() -> ctc.TemperatureGrammar:
+    return ctc.TemperatureGrammar(ctc.temperature_forms(34.0, 42.5))
+
+
+def test_every_form_is_a_plausible_temperature_the_parser_agrees_on() -> None:
+    forms = ctc.temperature_forms(34.0, 42.5)
+    values = set(forms.values())
+    # every tenth from 34.0 to 42.5 °C can be said, in Celsius
+    assert {round(34.0 + i / 10, 1) for i in range(86)} <= values
+    assert all(34.0 <= v <= 42.5 for v in values)
+    for text, value in forms.items():
+        assert all(word in ctc.INDEX for word in text.split()), text
+        parsed = understand("temperature", text, min_c=34.0, max_c=42.5)
+        assert parsed is not None and round(float(parsed.value), 1) == value
+    assert forms["ninety eight point six"] == 37.0
+    assert forms["thirty eight and a half"] == 38.5
+    assert forms["a hundred and one"] == 38.3
+
+
+def test_the_grammar_reads_the_number_between_other_words(grammar: ctc.TemperatureGrammar) -> None:
+    said = _frames_saying("<w>", "<w>", "thirty", "six", "point", "eight", "degrees")
+    reading = grammar.read(said)
+    assert reading.value == 36.8
+    assert reading.shares[36.8] > 0.99
+    assert reading.forms[36.8] == "thirty six point eight"
+    # a repeated word needs a blank between its two tokens to count twice
+    assert grammar.read(_frames_saying("thirty", "nine", "point", "nine")).value == 39.9
+    fahrenheit = grammar.read(_frames_saying("ninety", "nine", "point", "five", "fahrenheit"))
+    assert fahrenheit.value == 37.5
+
+
+def test_no_number_said_reads_as_none(grammar: ctc.TemperatureGrammar) -> None:
+    reading = grammar.read(_frames_saying("<w>", "<w>", "<w>"))
+    assert reading.value is None and reading.no_number > 0.99
+    # an implausible number is no temperature either: "six" alone is not in the grammar
+    assert grammar.read(_frames_saying("<w>", "six", "<w>")).value is None
+
+
+def test_free_beam_reading_and_greedy_agree_on_a_clear_head() -> None:
+    said = _frames_saying("<w>", "thirty", "seven", "and", "a", "half")
+    assert ctc.greedy(said).text == "thirty seven and a half"
+    best = ctc.beam(said)[0]
+    assert best.text == "thirty seven and a half" and best.log_prob > -1.0
+
+
+def test_targets_map_other_words_to_one_token() -> None:
+    assert ctc.target("It's thirty-six point five, degree") == [
+        ctc.INDEX[w] for w in ("<w>", "thirty", "six", "point", "five", "degrees")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("said", "value"),
+    [
+        ("thirty seven point two", 37.2),
+        ("my temperature is thirty eight and a half", 38.5),
+        ("ninety nine point one fahrenheit", 37.3),
+    ],
+)
+def test_the_shipped_head_reads_the_bot_voice(
+    recognizer: Recognizer, bot_voice: Synthesizer, said: str, value: float
+) -> None:
+    pcm = bytes(4000) + bot_voice.synthesize(said).pcm + bytes(4000)
+    result = recognizer.recognize_sync(pcm, "temperature")
+    assert result.value == value, (said, result.text, result.extra)
+    assert "reader" in result.extra
+    # with the head, Whisper decodes once, unprompted (the transcript, intents, noise guard)
+    assert result.hypotheses and not any(h.prompted for h in result.hypotheses)
+
+
+def test_the_head_can_be_switched_off(speech_settings, bot_voice: Synthesizer) -> None:
+    settings = speech_settings.model_copy(update={"asr_temperature_reader": False})
+    recognizer = Recognizer.shared(settings)
+    pcm = bytes(4000) + bot_voice.synthesize("thirty six point five").pcm + bytes(4000)
+    result = recognizer.recognize_sync(pcm, "temperature")
+    assert "reader" not in result.extra
+    assert any(h.prompted for h in result.hypotheses)

@@ -1,0 +1,42 @@
+"""The CTC temperature reader's training: reproducible from code, and kept off the held-out."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asr import ctc, testset, train_ctc
+
+
+def test_training_uses_no_held_out_voice_or_phrasing() -> None:
+    assert not set(train_ctc.TRAIN_BASES) & set(testset.ESPEAK_BASES["heldout"])
+    assert not set(train_ctc.TRAIN_VARIANTS) & set(testset.ESPEAK_VARIANTS["heldout"])
+    assert not set(train_ctc.TRAIN_PIPER_SCALES) & set(testset.PIPER_LENGTH_SCALES["heldout"])
+    voices = train_ctc.training_voices(random.Random(1))
+    assert all(v.split(":")[1].split("+")[0] in train_ctc.TRAIN_BASES
+               for v in voices if v.startswith("espeak:"))  # fmt: skip
+    texts = train_ctc.training_texts(random.Random(1), 2000)
+    # the held-out split's own carriers never appear
+    for carrier in ("about", "I measured", "this morning", "I think", "my temperature was"):
+        assert not any(carrier in text for text in texts), carrier
+    # every kind of number the grammar knows is trained: tenths, halves, Fahrenheit, bare
+    assert any("and a half" in t for t in texts) and any("fahrenheit" in t for t in texts)
+    assert any(t.split()[-1] in train_ctc.NOT_A_NUMBER[0].split() for t in texts)
+
+
+@pytest.mark.slow
+def test_a_small_head_trains_and_reads(tmp_path: Path) -> None:
+    pytest.importorskip("jax")  # the "train" extra; ./run test installs it
+    data = train_ctc.build_data(tmp_path, count=48, seed=3)
+    out = tmp_path / "head.npz"
+    losses = train_ctc.train([data], out, epochs=3, hidden=32, seed=3)
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    reader = ctc.TemperatureReader.load(out)
+    with np.load(data) as npz:
+        first = npz["frames"][: npz["lengths"][0]]
+    log_probs = reader.log_probs(first)
+    assert log_probs.shape == (len(first), len(ctc.VOCAB))
+    assert np.allclose(np.exp(log_probs).sum(axis=1), 1.0, atol=1e-4)
