@@ -23,7 +23,6 @@ How one answer is recognised:
 from __future__ import annotations
 
 import asyncio
-import itertools
 import math
 import re
 import threading
@@ -36,7 +35,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from asr.canonical import YES_NO_ANSWERS, choose_canonical
-from asr.ctc import TemperatureGrammar, TemperatureReader, temperature_forms
+from asr.ctc import (
+    ANSWER_WEIGHTS,
+    TemperatureGrammar,
+    TemperatureReader,
+    confidence_of,
+    greedy,
+    temperature_forms,
+)
 from asr.model import load_model, resolve_model
 from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
@@ -112,6 +118,8 @@ class RecognizerConfig:
     temperature_max_c: float = 42.5
     vote_temperature: float = 0.5  # softens hypothesis probabilities before they vote
     temperature_reader: bool = True  # temperatures read by the CTC head (tiny.en only)
+    answer_reader: bool = True  # yes/no and requests: the answers head's reading votes too
+    answer_reader_share: float = 1.0  # its vote, relative to all of Whisper's hypotheses
 
 
 class Recognizer:
@@ -144,6 +152,9 @@ class Recognizer:
             self._grammar = TemperatureGrammar(
                 temperature_forms(config.temperature_min_c, config.temperature_max_c)
             )
+        self._answers: TemperatureReader | None = None
+        if config.answer_reader and model_name == "tiny.en" and ANSWER_WEIGHTS.is_file():
+            self._answers = TemperatureReader.load(ANSWER_WEIGHTS)
         # cost accounting: recognitions run, and speculative ones dropped before they ran
         self._stats_lock = threading.Lock()
         self._ran = 0
@@ -174,6 +185,7 @@ class Recognizer:
             temperature_min_c=settings.temperature_min_c,
             temperature_max_c=settings.temperature_max_c,
             temperature_reader=settings.asr_temperature_reader,
+            answer_reader=settings.asr_answer_reader,
         )
         return cls(model, config, settings.asr_workers, settings.asr_model)
 
@@ -186,7 +198,7 @@ class Recognizer:
             settings.asr_no_speech_threshold, settings.asr_min_speech_ms,
             settings.asr_min_speech_dbfs, settings.asr_min_confidence,
             settings.temperature_min_c, settings.temperature_max_c,
-            settings.asr_temperature_reader,
+            settings.asr_temperature_reader, settings.asr_answer_reader,
         )  # fmt: skip
         with cls._shared_lock:
             if key not in cls._shared:
@@ -252,7 +264,17 @@ class Recognizer:
         if by_reader:
             chosen_text, understood, confidence = self._read_temperature(frames, hypotheses, extra)
         else:
-            chosen_text, understood, confidence = self._choose(hypotheses, expect, options)
+            heard = None
+            if self._answers is not None and expect in ("yes_no", "intent"):
+                heard = greedy(self._answers.log_probs(frames), self._answers.vocab).text
+                extra["answer_reader"] = heard
+            chosen_text, understood, confidence = self._choose(
+                hypotheses, expect, options, also=heard
+            )
+            if heard is not None and understood is not None and not understand(expect, heard):
+                # Whisper found an answer the head heard nothing of: read it back.
+                confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
+                extra["answer_reader_disagrees"] = True
         if understood is None and expect == "yes_no":
             understood = self._canonical_yes_no(audio)
             if understood is not None:
@@ -386,7 +408,7 @@ class Recognizer:
         )  # fmt: skip
         if parsed is None:  # cannot happen: every form was parsed when the grammar was built
             return "", None, 0.0
-        confidence = min(1.0, reading.shares[value] * parsed.confidence)
+        confidence = min(confidence_of(reading.shares[value]), parsed.confidence)
         if not any(_NUMBERISH.search(h.text) for h in hypotheses if not h.prompted):
             # Whisper heard no number at all: talk in the room ("... until six ...") can give
             # the head one. Kept, but read back (DOUBTFUL_MAX_CONFIDENCE).
@@ -422,9 +444,15 @@ class Recognizer:
     # -- choosing --------------------------------------------------------------------------------
 
     def _choose(
-        self, hypotheses: list[Hypothesis], expect: Expect, options: Sequence[str]
+        self,
+        hypotheses: list[Hypothesis],
+        expect: Expect,
+        options: Sequence[str],
+        also: str | None = None,
     ) -> tuple[str, Understood | None, float]:
-        """The transcript and value with most probability among hypotheses that parse."""
+        """The transcript and value with most probability among hypotheses that parse;
+        ``also``, the answers head's reading, votes with ``answer_reader_share`` of the
+        hypotheses' whole weight."""
         if not hypotheses:
             return "", None, 0.0
         top = max(h.log_prob for h in hypotheses)
@@ -447,6 +475,14 @@ class Recognizer:
             votes[parsed.value] = votes.get(parsed.value, 0.0) + vote
             if parsed.value not in example or vote > example[parsed.value][0]:
                 example[parsed.value] = (vote, hypothesis.text, parsed)
+        if also:
+            parsed = understand(expect, also, options=options, language=self.config.language)
+            if parsed is not None:
+                weight = self.config.answer_reader_share * total
+                total += weight
+                votes[parsed.value] = votes.get(parsed.value, 0.0) + weight * parsed.confidence
+                if parsed.value not in example:
+                    example[parsed.value] = (weight, also, parsed)
         if not votes:
             return "", None, 0.0
         value = max(votes, key=lambda v: votes[v])
@@ -513,12 +549,16 @@ def _with_asr_ms(result: Recognition, asr_ms: float) -> Recognition:
 
 
 def _repeats_a_word(text: str) -> bool:
+    """The same word, or the same few words, three times running ("No, no, no", "I'm going
+    to say that I'm going to say that I'm going to say that")."""
     words = re.findall(r"[\w']+", text.lower())
-    run = 1
-    for previous, word in itertools.pairwise(words):
-        run = run + 1 if word == previous else 1
-        if run >= REPEATED_WORD_RUN:
-            return True
+    for size in range(1, 6):
+        span = size * REPEATED_WORD_RUN
+        for start in range(len(words) - span + 1):
+            first = words[start : start + size]
+            if all(words[start + k * size : start + (k + 1) * size] == first
+                   for k in range(1, REPEATED_WORD_RUN)):  # fmt: skip
+                return True
     return False
 
 

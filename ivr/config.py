@@ -174,6 +174,7 @@ class Settings(BaseSettings):
     asr_min_speech_dbfs: float = Field(-45.0, ge=-90.0, le=0.0)  # quieter voiced audio: no answer
     asr_min_confidence: float = Field(0.45, ge=0.0, le=1.0)  # weaker temperature: not understood
     asr_temperature_reader: bool = True  # temperatures read by the trained CTC head (tiny.en)
+    asr_answer_reader: bool = True  # yes/no and requests: a trained CTC head votes too (tiny.en)
     tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
     vad_trailing_silence_ms: int = Field(400, ge=100, le=2000)  # a comma pause is ~300 ms
     # vad_no_input_timeout_ms: nothing said this long after a question: no input

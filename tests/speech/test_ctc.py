@@ -105,3 +105,19 @@ def test_the_head_can_be_switched_off(speech_settings, bot_voice: Synthesizer) -
     result = recognizer.recognize_sync(pcm, "temperature")
     assert "reader" not in result.extra
     assert any(h.prompted for h in result.hypotheses)
+
+
+@pytest.mark.parametrize(
+    ("said", "expect", "value"),
+    [("no I didn't", "yes_no", False), ("yes I did", "yes_no", True),
+     ("please stop calling me", "intent", "opt_out")],
+)  # fmt: skip
+def test_the_answers_head_reads_along(
+    recognizer: Recognizer, bot_voice: Synthesizer, said: str, expect: str, value: object
+) -> None:
+    pcm = bytes(4000) + bot_voice.synthesize(said).pcm + bytes(4000)
+    result = recognizer.recognize_sync(pcm, expect)  # type: ignore[arg-type]
+    assert result.value == value
+    heard = result.extra["answer_reader"]
+    parsed = understand(expect, heard)  # type: ignore[arg-type]
+    assert parsed is not None and parsed.value == value, heard

@@ -40,3 +40,17 @@ def test_a_small_head_trains_and_reads(tmp_path: Path) -> None:
     log_probs = reader.log_probs(first)
     assert log_probs.shape == (len(first), len(ctc.VOCAB))
     assert np.allclose(np.exp(log_probs).sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_answer_training_shares_no_sentence_with_the_held_out_split() -> None:
+    held_out = {
+        " ".join(ctc.words_of(text))
+        for text, _ in (*testset.YES_NO["heldout"], *testset.INTENT_PHRASES["heldout"])
+    }
+    pools = (train_ctc.YES_ANSWERS, train_ctc.NO_ANSWERS, train_ctc.REQUESTS,
+             train_ctc.OTHER_ANSWERS)  # fmt: skip
+    for pool in pools:
+        for text in pool:
+            assert " ".join(ctc.words_of(text)) not in held_out, text
+    texts = train_ctc.answer_texts(random.Random(2), 500)
+    assert all(set(ctc.target(t, train_ctc.ANSWER_VOCAB)) != {1} for t in texts)
