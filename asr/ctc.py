@@ -1,17 +1,18 @@
-"""A small CTC reader of spoken temperatures on top of Whisper's encoder.
+"""Small CTC heads on top of Whisper's encoder: temperatures, and yes/no and requests.
 
 Whisper's decoder, on telephone-band synthetic voices, hears the number it expects more than
 the number said: its language prior ("35", "38", "40") outweighs the acoustics, and forced
-scoring of every value loses to free decoding (docs/decisions.md). This head reads the same
-encoder output the recogniser already computed, with a closed vocabulary (the words of a
-temperature) plus one token for any other word, and no language model at all: every value
-is as likely as any other, so what decides is the audio.
+scoring of every value loses to free decoding (docs/decisions.md). A head reads the same
+encoder output the recogniser already computed, with a closed vocabulary plus one token for
+any other word, and no language model at all: what decides is the audio. The temperature
+head is read under a grammar of every plausible way of saying a temperature
+(``TemperatureGrammar``); the answers head's free reading votes beside Whisper's hypotheses.
 
-It is trained (``python -m asr.train_ctc``) on answers spoken by voices and phrasings that the
-test set's held-out split does not use, through the same telephone line, and shipped as a
-``.npz`` of weights (about 1 MB) beside this module. Inference is numpy: three 1-D
-convolutions and a projection over at most a few hundred frames, well under a millisecond of
-work next to the 60 ms encode it shares.
+They are trained (``python -m asr.train_ctc``) on answers spoken by voices and phrasings that
+the test set's held-out split does not use, through the same telephone line, and shipped as
+``.npz`` weights (about 1 MB each) beside this module. Inference is numpy: three 1-D
+convolutions and a projection over a few hundred frames, a few milliseconds next to the
+60 ms encode it shares.
 """
 
 from __future__ import annotations
@@ -141,18 +142,18 @@ def beam(log_probs: np.ndarray, width: int = 8) -> list[Reading]:
     return [Reading(w, lp) for w, lp in sorted(readings.items(), key=lambda kv: -kv[1])]
 
 
-class TemperatureReader:
-    """The trained head, loaded once per process."""
+class CtcHead:
+    """A trained head (its weights and vocabulary), loaded once per process."""
 
     _lock = threading.Lock()
-    _loaded: ClassVar[dict[Path, TemperatureReader]] = {}
+    _loaded: ClassVar[dict[Path, CtcHead]] = {}
 
     def __init__(self, params: dict[str, np.ndarray], vocab: tuple[str, ...] = VOCAB) -> None:
         self.params = params
         self.vocab = vocab
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS) -> TemperatureReader:
+    def load(cls, path: Path = WEIGHTS) -> CtcHead:
         with cls._lock:
             if path not in cls._loaded:
                 with np.load(path) as data:

@@ -37,8 +37,8 @@ import numpy as np
 from asr.canonical import YES_NO_ANSWERS, choose_canonical
 from asr.ctc import (
     ANSWER_WEIGHTS,
+    CtcHead,
     TemperatureGrammar,
-    TemperatureReader,
     confidence_of,
     greedy,
     temperature_forms,
@@ -146,15 +146,15 @@ class Recognizer:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
         self._suppress = self._suppressed_tokens()
         self._grammar: TemperatureGrammar | None = None
-        self._reader: TemperatureReader | None = None
+        self._reader: CtcHead | None = None
         if config.temperature_reader and model_name == "tiny.en":
-            self._reader = TemperatureReader.load()
+            self._reader = CtcHead.load()
             self._grammar = TemperatureGrammar(
                 temperature_forms(config.temperature_min_c, config.temperature_max_c)
             )
-        self._answers: TemperatureReader | None = None
+        self._answers: CtcHead | None = None
         if config.answer_reader and model_name == "tiny.en" and ANSWER_WEIGHTS.is_file():
-            self._answers = TemperatureReader.load(ANSWER_WEIGHTS)
+            self._answers = CtcHead.load(ANSWER_WEIGHTS)
         # cost accounting: recognitions run, and speculative ones dropped before they ran
         self._stats_lock = threading.Lock()
         self._ran = 0
@@ -334,9 +334,7 @@ class Recognizer:
     def encoder_frames(self, audio: np.ndarray) -> np.ndarray:
         """The encoder's output over ``audio`` (16 kHz) as the recogniser computes it, one
         row per 20 ms of audio (the padding's frames dropped)."""
-        window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
-        encoded = np.asarray(self._encode(audio, window_s))[0]
-        return encoded[: frames_of(len(audio))]
+        return _frames_over(self._encode_answer(audio), audio)
 
     # -- decoding ------------------------------------------------------------------------------
 
@@ -345,11 +343,10 @@ class Recognizer:
     ) -> tuple[list[Hypothesis], float, np.ndarray] | None:
         """n-best hypotheses, the no-speech probability and the encoder frames over the audio;
         None if abandoned after encoding."""
-        window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
-        encoded = self._encode(audio, window_s)
+        encoded = self._encode_answer(audio)
         if abandoned is not None and abandoned.is_set():
             return None
-        frames = np.asarray(encoded)[0, : frames_of(len(audio))]
+        frames = _frames_over(encoded, audio)
         tok = self.tokenizer
         plain = [*tok.sot_sequence, tok.no_timestamps]
         prompts = [plain]
@@ -381,6 +378,10 @@ class Recognizer:
                 if text:
                     hypotheses.append(Hypothesis(text, float(score), prompted=index > 0))
         return hypotheses, float(results[0].no_speech_prob), frames
+
+    def _encode_answer(self, audio: np.ndarray) -> Any:
+        """The encoder output for an answer: a window just longer than it (``window_s``)."""
+        return self._encode(audio, max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0))
 
     def _encode(self, audio: np.ndarray, window_s: float) -> Any:
         """The encoder output (a CTranslate2 StorageView on the CPU) for a window of audio."""
@@ -520,9 +521,9 @@ def window_features(extractor: Any, audio: np.ndarray, window_s: float) -> np.nd
     return features
 
 
-def frames_of(samples_16k: int) -> int:
-    """Encoder frames (20 ms each) that cover ``samples_16k`` samples of audio."""
-    return -(-samples_16k // (WHISPER_RATE // 50))
+def _frames_over(encoded: Any, audio: np.ndarray) -> np.ndarray:
+    """The rows of an encoder output (20 ms each) that cover ``audio`` (16 kHz)."""
+    return np.asarray(encoded)[0, : -(-len(audio) // (WHISPER_RATE // 50))]
 
 
 def _nothing(

@@ -34,7 +34,7 @@ def test_a_small_head_trains_and_reads(tmp_path: Path) -> None:
     out = tmp_path / "head.npz"
     losses = train_ctc.train([data], out, epochs=3, hidden=32, seed=3)
     assert len(losses) == 3 and losses[-1] < losses[0]
-    reader = ctc.TemperatureReader.load(out)
+    reader = ctc.CtcHead.load(out)
     with np.load(data) as npz:
         first = npz["frames"][: npz["lengths"][0]]
     log_probs = reader.log_probs(first)
