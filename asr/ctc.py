@@ -17,7 +17,6 @@ convolutions and a projection over a few hundred frames, a few milliseconds next
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 from dataclasses import dataclass
@@ -37,7 +36,6 @@ VOCAB = (BLANK, OTHER, *WORDS)
 INDEX = {word: i for i, word in enumerate(VOCAB)}
 ALIASES = {"degree": "degrees", "centigrade": "celsius"}
 
-PRUNE = math.log(1e-4)  # labels less likely than this at a frame are not followed
 WEIGHTS = Path(__file__).with_name("temperature_ctc.npz")
 ANSWER_WEIGHTS = Path(__file__).with_name("answers_ctc.npz")  # yes/no and requests
 
@@ -99,49 +97,6 @@ def greedy(log_probs: np.ndarray, vocab: tuple[str, ...] = VOCAB) -> Reading:
     return Reading(tuple(words), float(log_probs.max(axis=1).sum()))
 
 
-def _add_path(
-    beams: dict[tuple[int, ...], list[float]], prefix: tuple[int, ...], blank: float, label: float
-) -> None:
-    entry = beams.setdefault(prefix, [-math.inf, -math.inf])
-    entry[0] = np.logaddexp(entry[0], blank)
-    entry[1] = np.logaddexp(entry[1], label)
-
-
-def beam(log_probs: np.ndarray, width: int = 8) -> list[Reading]:
-    """CTC prefix beam search (no language model): the ``width`` most probable word
-    sequences, each with its total log-probability (OTHER kept out of the words)."""
-    # prefix -> (log p ending in blank, log p ending in its last label)
-    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
-    for t in range(log_probs.shape[0]):
-        row = log_probs[t]
-        # labels below PRUNE cannot change the n-best; most frames have none (blank ~ 1)
-        candidates = np.flatnonzero(row[1:] > PRUNE) + 1
-        if candidates.size == 0:
-            beams = {prefix: (np.logaddexp(b, label) + row[0], -math.inf)
-                     for prefix, (b, label) in beams.items()}  # fmt: skip
-            continue
-        next_beams: dict[tuple[int, ...], list[float]] = {}
-        add = functools.partial(_add_path, next_beams)
-        for prefix, (p_blank, p_label) in beams.items():
-            total = np.logaddexp(p_blank, p_label)
-            add(prefix, total + row[0], -math.inf)
-            last = prefix[-1] if prefix else None
-            for c in candidates.tolist():
-                if c == last:
-                    add(prefix, -math.inf, p_label + row[c])  # the same label continues
-                    add((*prefix, c), -math.inf, p_blank + row[c])  # a repeat after a blank
-                else:
-                    add((*prefix, c), -math.inf, total + row[c])
-        ranked = sorted(next_beams.items(), key=lambda kv: -np.logaddexp(*kv[1]))
-        beams = {prefix: (b, label) for prefix, (b, label) in ranked[:width]}
-    readings: dict[tuple[str, ...], float] = {}
-    for prefix, (p_blank, p_label) in beams.items():
-        words = tuple(VOCAB[i] for i in prefix if i != INDEX[OTHER])
-        total = np.logaddexp(p_blank, p_label)
-        readings[words] = float(np.logaddexp(readings.get(words, -math.inf), total))
-    return [Reading(w, lp) for w, lp in sorted(readings.items(), key=lambda kv: -kv[1])]
-
-
 class CtcHead:
     """A trained head (its weights and vocabulary), loaded once per process."""
 
@@ -168,10 +123,6 @@ class CtcHead:
 
     def log_probs(self, frames: np.ndarray) -> np.ndarray:
         return forward(self.params, frames.astype(np.float32))
-
-    def read(self, frames: np.ndarray, width: int = 8) -> list[Reading]:
-        """Free reading (no grammar): the n best word sequences."""
-        return beam(self.log_probs(frames), width)
 
 
 # -- reading a temperature with the grammar ------------------------------------------------------

@@ -48,6 +48,7 @@ from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
 from ivr.understanding import Expect, IntentMatch, Understood, YesNo, understand
+from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
 
 if TYPE_CHECKING:
     from ivr.config import Settings
@@ -67,12 +68,8 @@ DOUBTFUL_MAX_CONFIDENCE = 0.6
 # The same word three times running ("No, no, no, no.") is Whisper looping on background talk
 # more often than an answer: read back, never taken as said.
 REPEATED_WORD_RUN = 3
-# A number in a Whisper transcript: digits or the words of one.
-_NUMBERISH = re.compile(
-    r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
-    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|point|half)\b",
-    re.IGNORECASE,
-)
+# With a number word, these make a transcript one that says a number ("point five").
+NUMBER_PARTS = DECIMAL_MARKERS | {"hundred", "half"}
 # Said by Whisper from silence or noise; not an answer to any of our questions on its own.
 NOISE_HALLUCINATIONS = frozenset(
     {"thank you", "thanks for watching", "you", "bye", "thank you for watching", "so", "okay"}
@@ -410,7 +407,7 @@ class Recognizer:
         if parsed is None:  # cannot happen: every form was parsed when the grammar was built
             return "", None, 0.0
         confidence = min(confidence_of(reading.shares[value]), parsed.confidence)
-        if not any(_NUMBERISH.search(h.text) for h in hypotheses if not h.prompted):
+        if not any(_says_a_number(h.text) for h in hypotheses if not h.prompted):
             # Whisper heard no number at all: talk in the room ("... until six ...") can give
             # the head one. Kept, but read back (DOUBTFUL_MAX_CONFIDENCE).
             confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
@@ -561,6 +558,12 @@ def _repeats_a_word(text: str) -> bool:
                    for k in range(1, REPEATED_WORD_RUN)):  # fmt: skip
                 return True
     return False
+
+
+def _says_a_number(text: str) -> bool:
+    """Digits or an English number word ("point" and "hundred" included) in a transcript."""
+    words = re.findall(r"\d|[a-z]+", text.lower())
+    return any(w.isdigit() or is_number_word(w) or w in NUMBER_PARTS for w in words)
 
 
 def _level_dbfs(samples: np.ndarray, voiced: np.ndarray) -> float:

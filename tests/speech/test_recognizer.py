@@ -161,3 +161,14 @@ def test_a_looping_transcript_is_noticed(text: str, loops: bool) -> None:
     from asr.recognizer import _repeats_a_word
 
     assert _repeats_a_word(text) is loops
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("36.5", True), ("thirty six", True), ("point five", True), ("one hundred", True),
+     ("I miss you, please.", False), ("Thank you. Go anywhere.", False), ("", False)],
+)  # fmt: skip
+def test_whisper_transcripts_that_say_a_number(text: str, number: bool) -> None:
+    from asr.recognizer import _says_a_number
+
+    assert _says_a_number(text) is number

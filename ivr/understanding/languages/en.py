@@ -52,7 +52,7 @@ def _integer(tokens: list[str], i: int) -> tuple[int, int] | None:
             word == "and"
             and after_hundred
             and j + 1 < len(tokens)
-            and _is_number_word(tokens[j + 1])
+            and is_number_word(tokens[j + 1])
         ):
             pass
         else:
@@ -62,7 +62,7 @@ def _integer(tokens: list[str], i: int) -> tuple[int, int] | None:
     return (current, j) if seen else None
 
 
-def _is_number_word(word: str) -> bool:
+def is_number_word(word: str) -> bool:
     return word in ONES or word in TEENS or word in TENS
 
 
