@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 from asr import ctc
 from asr.recognizer import Recognizer
-from ivr.audio import SAMPLE_RATE, from_float, resample
 from ivr.speech import Synthesizer
-from ivr.speech.voices import PiperSettings, PiperVoice, bundled_piper_model
 from ivr.understanding import understand
 
 
@@ -28,21 +25,6 @@ def _frames_saying(*words: str, frames_per_token: int = 4) -> np.ndarray:
         blank[0] = 0.0
         rows.append(blank - np.logaddexp.reduce(blank))
     return np.array(rows)
-
-
-@pytest.fixture(scope="module")
-def say() -> Callable[[str], bytes]:
-    """The bot's piper voice without its sampling noise: the same audio on every run, so a
-    test of a head's reading passes or fails for good (piper's default noise varies it)."""
-    voice = PiperVoice(bundled_piper_model(), PiperSettings(noise_scale=0.0, noise_w_scale=0.0))
-
-    def speak(text: str) -> bytes:
-        audio = np.concatenate(list(voice.chunks(text)))
-        return (
-            bytes(4000) + from_float(resample(audio, voice.sample_rate, SAMPLE_RATE)) + bytes(4000)
-        )
-
-    return speak
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +89,9 @@ def test_targets_map_other_words_to_one_token() -> None:
     ],
 )
 def test_the_shipped_head_reads_the_bot_voice(
-    recognizer: Recognizer, say: Callable[[str], bytes], said: str, value: float
+    recognizer: Recognizer, bot_voice: Synthesizer, said: str, value: float
 ) -> None:
-    pcm = say(said)
+    pcm = bytes(4000) + bot_voice.synthesize(said).pcm + bytes(4000)
     result = recognizer.recognize_sync(pcm, "temperature")
     assert result.value == value, (said, result.text, result.extra)
     assert "reader" in result.extra
@@ -132,9 +114,9 @@ def test_the_head_can_be_switched_off(speech_settings, bot_voice: Synthesizer) -
      ("please stop calling me", "intent", "opt_out")],
 )  # fmt: skip
 def test_the_answers_head_reads_along(
-    recognizer: Recognizer, say: Callable[[str], bytes], said: str, expect: str, value: object
+    recognizer: Recognizer, bot_voice: Synthesizer, said: str, expect: str, value: object
 ) -> None:
-    pcm = say(said)
+    pcm = bytes(4000) + bot_voice.synthesize(said).pcm + bytes(4000)
     result = recognizer.recognize_sync(pcm, expect)  # type: ignore[arg-type]
     assert result.value == value, (result.text, result.extra)
     heard = result.extra["answer_reader"]
