@@ -45,16 +45,75 @@ PHRASES: dict[Intent, tuple[str, ...]] = {
 }  # fmt: skip
 KEYWORDS: dict[Intent, tuple[str, ...]] = {
     "repeat": ("repeat", "pardon", "didn't catch", "didn't hear", "can't hear",
-               "come again", "one more time", "say that", "missed that", "didn't understand"),
+               "come again", "one more time", "once more", "say that", "say it", "missed that",
+               "didn't understand", "speak up", "louder", "breaking up", "bad line"),
     "opt_out": ("unsubscribe", "stop calling", "don't call", "do not call", "remove my",
-                "remove me", "off your list", "off the list", "opt out", "no more calls"),
-    "human": ("operator", "a human", "real person", "live person", "representative",
+                "remove me", "off your list", "off the list", "opt out", "opt me out",
+                "no more calls", "not interested", "leave me alone", "leave us alone"),
+    "human": ("operator", "a human", "real person", "live person", "actual person",
+              "human being", "representative", "supervisor", "someone in charge",
               "transfer me"),
     "who_is_calling": ("who is this", "who's this", "who are you", "who's calling",
                        "who is calling", "calling from", "what is this about",
-                       "what's this about", "who am i",
-                       "why are you calling", "robot"),
+                       "what's this about", "who am i", "why are you calling",
+                       "is this a robot", "are you a robot", "who sent you",
+                       "how did you get my number", "is this a scam"),
 }  # fmt: skip
+# Ways of asking that a fixed phrase list cannot hold: a verb and its object with words
+# between ("stop ringing this number", "take this number off your records", "who's ringing").
+# Each is a regular expression on the normalised text (ivr.understanding.text.normalize).
+_CALL = r"(?:call|calls|calling|called|ring|ringing|rang|phone|phoning|contact|contacting)"
+_PERSON = (r"(?:someone|somebody|anyone|anybody|person|people|human|staff|agent|operator|"
+           r"representative|supervisor|manager|worker|officer)")  # fmt: skip
+CUES: dict[Intent, tuple[str, ...]] = {
+    "repeat": (
+        r"^(?:(?:sorry|eh|huh|what|hello|oh|um) )*(?:what|huh|eh)$",  # "huh, what?", not "uh huh"
+        r"\bwhat (?:was|is) (?:that|it|the question)\b",
+        r"\bwhat's that\b",
+        r"\bwhat did you (?:just )?say\b",
+        r"\bwhat's that you said\b",
+        r"\b(?:didn't|couldn't|can't|don't) (?:catch|hear|understand|follow)\b",
+        r"\b(?:didn't|couldn't) get (?:that|it|you|what)\b",
+        r"\b(?:speak|talk) (?:up|slower|more slowly)\b",
+        r"\bslow down\b",
+        r"\b(?:very|too|so) quiet\b",
+        r"\brun that by me\b",
+    ),
+    "opt_out": (
+        rf"\b(?:stop|quit|cease|enough)\b.*\b(?:{_CALL}|bothering)\b",
+        r"\bstop it\b(?!')",
+        rf"\b(?:don't|never|not)\b.*\b{_CALL} (?:me|us|here|again|back|this number)\b",
+        r"\b(?:rather not|don't want to|not want to) be (?:called|contacted|rung|phoned)\b",
+        r"\b(?:remove|delete|erase)\b.*\b(?:number|me|us|name|details|records|list|system)\b",
+        r"\btake (?:me|us|my \w+|this number|our \w+) off\b",
+        r"\boff (?:your|the) (?:list|records|system|database)\b",
+        rf"\bno more\b.*\b{_CALL}\b",
+        r"\bdon't consent\b",
+        r"\bhow do i stop\b",
+    ),
+    "human": (
+        # someone named is not someone asked for: "yes, I went to see someone" answers "did you
+        # go out?", so a person counts only after a verb that asks to be put through
+        rf"(?<!didn't )(?<!haven't )(?<!not )\b(?:talk|speak|speaking|connect|transfer|"
+        rf"put me through|put (?:a|an|me|us)|get me|give me|have a word|word with)\b.*"
+        rf"\b{_PERSON}\b",
+        r"\b(?:need|want|have) (?:a|an|to talk to a) (?:human|person|real|operator|agent)\b",
+        r"\b(?:real|actual|live) (?:person|human|one)\b",
+        r"\b(?:not|don't want) (?:to talk to |to speak to )?(?:a|the) (?:robot|machine)\b",
+    ),
+    "who_is_calling": (
+        r"\bwho(?:'s| is| are)? (?:this|that|it|calling|ringing|speaking|there|on the line)\b",
+        r"\b(?:what|which) (?:company|organisation|organization|office|department|agency)\b",
+        r"\bwhat(?:'s| is| are) (?:this |that |it |all this |you )?"
+        r"(?:call |calling |ringing |phoning )?(?:about|for|regarding)\b",
+        rf"\bwhy (?:are you|am i|is|do you|you)\b.*\b(?:{_CALL}|getting)\b",
+        r"\bwhat do you want\b",
+        r"\bpurpose of (?:this|the|your) call\b",
+        r"\bis this (?:the|a|an) (?:\w+ )?(?:committee|office|council|company|centre|center)\b",
+        r"\bare you (?:from|with) (?:the|a)\b",
+        r"\bwhat's all this\b",
+    ),
+}
 KEYWORD_SCORE = 0.85
 # Words that carry an intent on their own only weakly: "again" asks to repeat, but opt-outs say
 # it too ("don't call me again"), and it survives when the rest of an answer is misheard
@@ -64,16 +123,11 @@ WEAK_KEYWORD_SCORE = 0.75
 MIN_SCORE = 0.72
 MIN_MARGIN = 0.08
 _KEYWORD_PATTERNS = {
-    intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
+    intent: re.compile(
+        r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b|" + "|".join(CUES[intent])
+    )
     for intent, words in KEYWORDS.items()
 }
-# Someone named is not someone asked for: "Yes, I went to see someone." answers "did you go
-# out?", so "someone", "a person", "staff" count only after a verb that asks to be put through.
-_PERSON_REQUEST = (
-    r"\b(?:talk|speak|speaking|connect|put me through|transfer|get me|give me)\b.*"
-    r"\b(?:someone|somebody|anyone|anybody|person|human|staff|agent|operator|representative)\b"
-)
-_KEYWORD_PATTERNS["human"] = re.compile(_KEYWORD_PATTERNS["human"].pattern + "|" + _PERSON_REQUEST)
 _WEAK_PATTERNS = {
     intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
     for intent, words in WEAK_KEYWORDS.items()

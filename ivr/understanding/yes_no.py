@@ -22,7 +22,9 @@ YES_PHRASES = (
     "okay", "ok", "alright", "all right", "fine with me", "it is", "it's right", "aye",
     "i went out", "i went", "went out", "a little", "a bit", "i have a cough", "i have a fever",
     "i've got a cough", "i do have", "i need it", "i want it", "i'll take it", "please",
-    "no problem", "no worries",
+    "no problem", "no worries", "go on", "go on then", "righto", "right oh", "will do",
+    "i'm afraid so", "positive", "we did", "we have", "we went out", "i was out", "been out",
+    "popped out", "nipped out", "went shopping", "i've got a fever", "i've got a temperature",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "nope", "nah", "naw", "not at all", "no i didn't", "i didn't", "i haven't", "i don't",
@@ -36,6 +38,10 @@ NO_PHRASES = (
     "i'm healthy", "i'm well", "i feel good", "i'm ok", "i'm okay", "all good", "i don't need",
     "i don't want", "cancel", "nothing like that", "not that i know of", "not me",
     "of course not", "certainly not", "definitely not", "absolutely not", "surely not",
+    "i've not", "we didn't", "we haven't", "we don't", "stayed put", "stayed indoors",
+    "stayed inside", "kept inside", "been indoors", "been in all day", "in all day", "nowhere",
+    "not once", "not a bit", "i'm afraid not", "didnae", "nae", "uh uh", "mm mm", "not since",
+    "i'm grand",
 )  # fmt: skip
 UNSURE_PHRASES = (
     "not sure",
@@ -57,11 +63,12 @@ _DOUBT = re.compile(r"\b(?:not|don't know if|unsure|maybe)\s*$")
 _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i'm fine",
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
                      "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
-                     "a little", "a bit", "fine with me"})  # fmt: skip
+                     "a little", "a bit", "fine with me", "i'm grand", "go on",
+                     "positive"})  # fmt: skip
 # A yes carried only by "I did" / "I have" ... is one lost "n't" away from a no: on the telephone
 # test set "I didn't go anywhere" came out as "I did go anywhere" with full confidence.
 _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", "went out",
-                        "i went out"})  # fmt: skip
+                        "i went out", "we did", "we have", "i was out", "been out"})  # fmt: skip
 
 
 def _accepted(said: str, pattern: re.Pattern[str], taken: list[tuple[int, int]]) -> list[str]:

@@ -67,6 +67,9 @@ def test_plausibility_range_is_configurable() -> None:
         ("I did.", True), ("Of course.", True), ("No, I didn't.", False), ("Nope.", False),
         ("Not at all.", False), ("I stayed home.", False), ("no cough", False),
         ("No I did not", False), ("Of course not.", False), ("Yes, no cough.", False),
+        ("Righto.", True), ("Go on then.", True), ("We did.", True), ("I'm afraid so.", True),
+        ("I've not.", False), ("Nowhere.", False), ("Stayed indoors all day.", False),
+        ("Uh uh.", False), ("I'm afraid not.", False), ("We didn't.", False),
     ],
 )  # fmt: skip
 def test_yes_no(text: str, answer: bool) -> None:
@@ -92,6 +95,16 @@ def test_the_question_gives_phrases_their_meaning() -> None:
         ("Please take me off your list", "opt_out"), ("I want to talk to a real person", "human"),
         ("Operator!", "human"), ("Who is this?", "who_is_calling"),
         ("Where are you calling from?", "who_is_calling"),
+        # a verb and its object with other words between: cues, not whole example phrases
+        ("Huh? What?", "repeat"), ("You're breaking up, could you speak up", "repeat"),
+        ("I couldn't follow, go slower", "repeat"), ("Quit ringing this house", "opt_out"),
+        ("Please erase my details", "opt_out"), ("I'd rather not be contacted", "opt_out"),
+        ("Take this number off your database", "opt_out"),
+        ("Can I have a word with your manager", "human"),
+        ("I don't want to speak to a machine", "human"), ("Who's that speaking?", "who_is_calling"),
+        ("Which department is this?", "who_is_calling"),
+        ("Why do you keep calling my house", "who_is_calling"),
+        ("What are you ringing for?", "who_is_calling"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:
@@ -113,7 +126,8 @@ def test_again_alone_is_weak_evidence_of_a_repeat_request() -> None:
     "text",
     [
         "Yes, I went to see someone.", "No, but somebody visited.", "Yes, a person came by.",
-        "Yes, I went to the staff office.",
+        "Yes, I went to the staff office.", "No, I didn't talk to anyone.",
+        "Yes, I get my masks from the staff.",
     ],
 )  # fmt: skip
 def test_someone_named_is_not_someone_asked_for(text: str) -> None:
@@ -136,7 +150,7 @@ def test_asking_for_a_person(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "yes", "no", "thirty six point five", "I stayed home",
+        "yes", "no", "thirty six point five", "I stayed home", "uh huh",
         # Whisper repeats a short answer; "no no no" once matched "no more calls" in full and
         # a resident answering no to "did you go out?" was asked to confirm an opt-out
         "No. No. No.", "No. No. No. No. No.", "Yes. Yes. Yes.", "Yeah. Yeah. Yeah. Yeah.",
