@@ -25,6 +25,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from ivr.understanding.languages.en import DIGIT_WORDS, number_words
+
 BLANK = "<b>"
 OTHER = "<w>"  # any word outside the vocabulary ("my", "temperature", "is" ...)
 WORDS = (
@@ -130,13 +132,10 @@ class CtcHead:
 OUT_OF_GRAMMAR = math.log(1e-4)
 SURE_DIGITS = 3.0  # see confidence_of
 FILLER = ("<b>", "<w>", "degrees", "celsius", "fahrenheit")  # may surround the number
-_DIGITS = "zero one two three four five six seven eight nine".split()
 
 
 def _integer_forms(n: int) -> list[str]:
-    from asr.testset import say_integer
-
-    forms = [say_integer(n)]
+    forms = [number_words(n)]
     if n >= 100:
         forms += [forms[0].replace("one hundred", "a hundred", 1),
                   forms[0].replace("one hundred", "hundred", 1)]  # fmt: skip
@@ -152,13 +151,13 @@ def temperature_forms(min_c: float, max_c: float) -> dict[str, float]:
     for whole in range(math.floor(min_c), math.ceil(max_c) + 1):
         for spoken in _integer_forms(whole):
             texts += [spoken, f"{spoken} and a half", f"{spoken} point oh"]
-            texts += [f"{spoken} point {d}" for d in _DIGITS]
-            texts += [f"{spoken} {d}" for d in _DIGITS[1:]]
+            texts += [f"{spoken} point {d}" for d in DIGIT_WORDS]
+            texts += [f"{spoken} {d}" for d in DIGIT_WORDS[1:]]
     low_f, high_f = (math.floor(min_c * 9 / 5 + 32), math.ceil(max_c * 9 / 5 + 32))
     for whole in range(low_f, high_f + 1):
         for spoken in _integer_forms(whole):
             texts += [spoken, f"{spoken} and a half", f"{spoken} point oh"]
-            texts += [f"{spoken} point {d}" for d in _DIGITS]
+            texts += [f"{spoken} point {d}" for d in DIGIT_WORDS]
     forms = {}
     for text in texts:
         parsed = understand("temperature", text, min_c=min_c, max_c=max_c)

@@ -30,6 +30,7 @@ import numpy as np
 from ivr.audio import SAMPLE_RATE, from_float, resample, write_wav
 from ivr.errors import SpeechError
 from ivr.speech.voices import EspeakVoice, PiperSettings, PiperVoice, Voice, bundled_piper_model
+from ivr.understanding.languages.en import DIGIT_WORDS, number_words
 
 VERSION = "ts6"  # ts6 = ts5 with sox dither off: two builds of a set give the same audio
 Split = Literal["dev", "heldout"]
@@ -57,26 +58,12 @@ TALK_LEVELS_DBFS = (-40.0, -30.0, -20.0)
 
 # -- phrasings ---------------------------------------------------------------------------------
 
-_ONES = "zero one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = {3: "thirty", 9: "ninety", 2: "twenty", 4: "forty"}
-
-
-def say_integer(n: int) -> str:
-    if n >= 100:
-        rest = n - 100
-        return "one hundred" + (f" and {say_integer(rest)}" if rest else "")
-    if n < 10:
-        return _ONES[n]
-    if n < 20:
-        return _TEENS[n - 10]
-    tens, ones = divmod(n, 10)
-    return _TENS[tens] + (f" {_ONES[ones]}" if ones else "")
-
 
 def say_decimal(value: float) -> str:
+    """36.0 → "thirty six" (the test set's phrasing; the robot's own read-back says "point
+    zero", ``ivr.script.render.say_decimal``)."""
     whole, tenth = divmod(round(value * 10), 10)
-    return say_integer(whole) + (f" point {_ONES[tenth]}" if tenth else "")
+    return number_words(whole) + (f" point {DIGIT_WORDS[tenth]}" if tenth else "")
 
 
 @dataclass(frozen=True)
@@ -100,7 +87,7 @@ def _temperatures(rng: random.Random, split: Split, count: int) -> list[Phrase]:
     def c_half(template: str) -> Callable[[], Phrase]:
         def make() -> Phrase:
             whole = rng.choice([36, 37, 38, 39])
-            return Phrase(template.format(say_integer(whole)), "temperature", whole + 0.5)
+            return Phrase(template.format(number_words(whole)), "temperature", whole + 0.5)
 
         return make
 
@@ -109,7 +96,7 @@ def _temperatures(rng: random.Random, split: Split, count: int) -> list[Phrase]:
             c = celsius()
             whole, tenth = divmod(round(c * 10), 10)
             tenth = tenth or 1
-            spoken = f"{say_integer(whole)} {_ONES[tenth]}"
+            spoken = f"{number_words(whole)} {DIGIT_WORDS[tenth]}"
             return Phrase(template.format(spoken), "temperature", whole + tenth / 10)
 
         return make

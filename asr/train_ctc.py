@@ -27,7 +27,6 @@ import numpy as np
 
 from asr import ctc
 from asr.testset import (
-    _ONES,
     ESPEAK_BASES,
     ESPEAK_VARIANTS,
     NOISES,
@@ -35,10 +34,10 @@ from asr.testset import (
     _speak,
     noise,
     say_decimal,
-    say_integer,
     telephone_line,
 )
 from ivr.audio import SAMPLE_RATE, from_float, resample
+from ivr.understanding.languages.en import DIGIT_WORDS, number_words
 
 # Variants that are odd rather than voices (whispering, robots, croaking), and the held-out's.
 _SKIP_VARIANTS = {"whisper", "whisperf", "croak", "Demonic", "UniRobot", "anikaRobot",
@@ -82,13 +81,13 @@ def _number_words(rng: random.Random) -> tuple[str, str]:
     whole, tenth = divmod(round(c * 10), 10)
     style = rng.random()
     if style < 0.12:
-        return f"{say_integer(whole)} and a half", "c"
+        return f"{number_words(whole)} and a half", "c"
     if style < 0.3:
-        return f"{say_integer(whole)} {_ONES[tenth]}", "c"
+        return f"{number_words(whole)} {DIGIT_WORDS[tenth]}", "c"
     if style < 0.38:
-        return say_integer(whole), "c"
+        return number_words(whole), "c"
     if style < 0.43:
-        return f"{say_integer(whole)} point {rng.choice(['zero', 'oh'])}", "c"
+        return f"{number_words(whole)} point {rng.choice(['zero', 'oh'])}", "c"
     return say_decimal(c), "c"
 
 

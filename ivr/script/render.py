@@ -7,27 +7,7 @@ from typing import Any
 
 from ivr.errors import ScriptError
 from ivr.script.model import HOUSEHOLD_PLACEHOLDERS, PLACEHOLDER, Script
-
-_ONES = "zero one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
-def number_words(n: int) -> str:
-    """English words for 0–999 (all a body temperature or a mask count needs)."""
-    if n < 0:
-        return "minus " + number_words(-n)
-    if n < 10:
-        return _ONES[n]
-    if n < 20:
-        return _TEENS[n - 10]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + ("" if ones == 0 else f" {_ONES[ones]}")
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        return f"{_ONES[hundreds]} hundred" + ("" if rest == 0 else f" and {number_words(rest)}")
-    return str(n)
+from ivr.understanding.languages.en import DIGIT_WORDS, number_words
 
 
 def say_decimal(value: float) -> str:
@@ -35,7 +15,7 @@ def say_decimal(value: float) -> str:
     the decimal, so "thirty seven" cannot be mistaken for a cut-off "thirty seven point…")."""
     tenths = round(value * 10)
     whole, tenth = divmod(tenths, 10)
-    return f"{number_words(whole)} point {_ONES[tenth]}"
+    return f"{number_words(whole)} point {DIGIT_WORDS[tenth]}"
 
 
 def spoken_temperature(celsius: float, spoken: float | None = None, unit: str = "C") -> str:
@@ -46,7 +26,7 @@ def spoken_temperature(celsius: float, spoken: float | None = None, unit: str = 
 
 
 def spoken_digits(digits: str) -> str:
-    return " ".join(_ONES[int(d)] if d.isdigit() else d for d in digits)
+    return " ".join(DIGIT_WORDS[int(d)] if d.isdigit() else d for d in digits)
 
 
 def fill(text: str, values: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""English spoken numbers → digits: "thirty six point five" → "36.5", "ninety eight six" → "98 6"
+"""English spoken numbers → digits: "thirty six point five" → "36.5", "ninety eight six" → "98 6";
+and back (``number_words``), for what the robot says and for the speech models' grammar.
 """
 
 from __future__ import annotations
@@ -17,11 +18,32 @@ TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
+DIGIT_WORDS = tuple(ONES)  # "zero" ... "nine"
+_TENS_WORDS = {value: word for word, value in TENS.items() if word != "fourty"}
 DECIMAL_MARKERS = frozenset({"point", "points", "dot", "decimal"})
 # After a decimal marker a short word can only be a digit; recognisers write these homophones.
 DECIMAL_HOMOPHONES = {"oh": 0, "o": 0, "to": 2, "too": 2, "for": 4, "ate": 8, "won": 1}
 HALF = ["and", "a", "half"]
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z']+")
+
+
+def number_words(n: int) -> str:
+    """English words for 0–999 (all a body temperature or a mask count needs):
+    101 → "one hundred and one"."""
+    if n < 0:
+        return "minus " + number_words(-n)
+    if n < 10:
+        return DIGIT_WORDS[n]
+    if n < 20:
+        return list(TEENS)[n - 10]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS_WORDS[10 * tens] + ("" if ones == 0 else f" {DIGIT_WORDS[ones]}")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        spoken = f"{DIGIT_WORDS[hundreds]} hundred"
+        return spoken if rest == 0 else f"{spoken} and {number_words(rest)}"
+    return str(n)
 
 
 def _digit_after_marker(token: str) -> str | None:
