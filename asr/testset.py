@@ -231,13 +231,26 @@ class Clip:
     level_dbfs: float | None = None  # "talk" clips: level of the background talk (RMS)
 
 
+def voice_specs(
+    rng: random.Random,
+    piper_scales: tuple[float, ...],
+    bases: tuple[str, ...],
+    variants: tuple[str, ...],
+    speeds: tuple[int, int] = (130, 185),
+    pitches: tuple[int, int] = (30, 70),
+) -> list[str]:
+    """The piper voice at each length scale, and every espeak-ng base with every variant at a
+    random speed (words per minute) and pitch: "espeak:en-us+m3:150:40"."""
+    specs = [f"piper:{scale}" for scale in piper_scales]
+    for base in bases:
+        for variant in variants:
+            specs.append(f"espeak:{base}+{variant}:{rng.randint(*speeds)}:{rng.randint(*pitches)}")
+    return specs
+
+
 def _voices(split: Split, seed: int) -> list[str]:
     rng = random.Random(f"voices-{seed}-{split}")
-    specs = [f"piper:{scale}" for scale in PIPER_LENGTH_SCALES[split]]
-    for base in ESPEAK_BASES[split]:
-        for variant in ESPEAK_VARIANTS[split]:
-            specs.append(f"espeak:{base}+{variant}:{rng.randint(130, 185)}:{rng.randint(30, 70)}")
-    return specs
+    return voice_specs(rng, PIPER_LENGTH_SCALES[split], ESPEAK_BASES[split], ESPEAK_VARIANTS[split])
 
 
 _piper_voices: dict[float, PiperVoice] = {}
