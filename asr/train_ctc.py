@@ -35,6 +35,7 @@ from asr.testset import (
     noise,
     say_decimal,
     telephone_line,
+    voice_specs,
 )
 from ivr.audio import SAMPLE_RATE, from_float, resample
 from ivr.understanding.languages.en import DIGIT_WORDS, number_words
@@ -113,57 +114,136 @@ def training_texts(rng: random.Random, count: int) -> list[str]:
 
 # -- answers: yes/no and requests, for a head whose reading votes beside Whisper's ----------
 
-YES_ANSWERS = ("yes", "yeah", "yep", "sure", "correct", "that's right", "right",
+YES_ANSWERS = ("yes", "yeah", "yep", "yup I did", "sure", "correct", "that's right", "right",
                "yes I did", "I did", "yes please", "yes I was outside", "yeah I went to the market",
-               "certainly", "yes that's correct", "okay yes", "yes sure",
+               "certainly", "yes that's correct", "okay yes", "yes sure", "aye", "mhm",
                "that is correct", "yes I have", "yes I went shopping", "yeah I did",
-               "uh huh", "yes indeed", "I went out yes", "yes I was out")  # fmt: skip
+               "uh huh", "yes indeed", "I went out yes", "yes I was out", "yes of course",
+               "absolutely yes", "definitely yes", "exactly", "that's true", "yes I do",
+               "yes I went for a walk", "I did yes", "sure did", "yeah I have a cough",
+               "yes a little", "I was out for an hour", "yes I had to go to work",
+               "alright yes", "yes that's fine", "yes I can", "affirmative",
+               "yes twice")  # fmt: skip
 NO_ANSWERS = ("no", "nope", "nah", "no I didn't", "not at all", "I stayed home", "no cough",
               "no I stayed at home", "no I haven't been out", "I did not go out", "no never",
               "no fever", "not today", "no I didn't go out", "I haven't", "no nothing",
               "no not at all", "I didn't", "I was at home", "no I don't have a cough",
               "nope I stayed in", "no I was home", "I did not", "no thank you",
-              "not really no", "I don't think so", "no I have not")  # fmt: skip
+              "not really no", "I don't think so", "no I have not", "no way", "negative",
+              "certainly not", "absolutely not", "none", "no symptoms", "I feel fine no",
+              "not once", "I wasn't out", "no I was in all day", "I stayed inside",
+              "nowhere", "I didn't leave the house", "no fever no cough", "not at the moment",
+              "I don't", "no I can't", "no sorry", "not yet")  # fmt: skip
 REQUESTS = ("can you repeat that", "say that again please", "sorry what did you say", "pardon",
             "repeat please", "I didn't hear you", "could you say it again", "what was that",
             "again please", "I missed that", "come again", "repeat the last part",
+            "I didn't understand", "could you repeat it slowly", "I couldn't hear",
+            "speak louder please", "what did you just say", "say it once more",
+            "I didn't get that", "repeat the message", "the line is bad say it again",
             "stop calling me", "take me off your list", "don't call me again",
-            "remove me from the list", "no more calls please",
+            "remove me from the list", "no more calls please", "delete my number",
             "never call this number again", "please stop these calls", "do not call me",
+            "I don't want any more calls", "leave me alone", "opt me out",
+            "stop bothering me", "don't contact me anymore", "I want to opt out",
+            "take my number off", "unsubscribe", "remove my name",
             "I want to talk to a person", "let me speak to someone", "operator",
             "get me somebody real", "a human please", "transfer me to the staff",
             "I want to speak with someone from the committee", "connect me to a person",
+            "can I speak to an agent", "put me on to a real person", "a representative please",
+            "I'd like to talk to the staff", "is there anyone I can talk to",
+            "let me talk to a live person", "get me the committee office",
             "who is this", "where are you calling from", "who are you",
-            "who is calling please", "why are you calling me",
-            "who's on the line", "what do you want")  # fmt: skip
+            "who is calling please", "why are you calling me", "what is this about",
+            "who's on the line", "what do you want", "who am I talking to",
+            "which office is this", "what's this call for", "what company is this",
+            "who gave you my number", "is this a robot")  # fmt: skip
 OTHER_ANSWERS = ("I don't know", "hold on", "hello", "wait a moment", "I'm fine thank you",
                  "my son will answer", "call me later", "thirty six point five",
-                 "ninety eight point six", "I feel good", "maybe", "it's normal")  # fmt: skip
+                 "ninety eight point six", "I feel good", "maybe", "it's normal",
+                 "I'm busy right now", "the weather is nice", "my husband is at work",
+                 "I'll pick them up on tuesday", "the kids are at school")  # fmt: skip
+# A second set of phrasings, written for us by someone who had seen neither the test set nor
+# the pools above; its sentences that equal a held-out one are left out (a test checks).
+YES_ANSWERS += (
+    "aye that's right", "yes just to the shop", "yeah i did only for groceries", "yes ma'am",
+    "yeah i think so", "i suppose so yes", "yeah man me did go out", "yes yes i went to market",
+    "okay tuesday's fine", "yes i can pick them up", "go on then", "aye i went to the chemist",
+    "i did i did", "yeah bit of a cough", "more or less yes", "yes went to work this morning",
+    "righto will do", "yes love i did",
+)  # fmt: skip
+NO_ANSWERS += (
+    "no i stayed in all day", "naw", "i didn't no", "nah mate", "no no cough or fever",
+    "definitely not", "naw didnae go oot", "no haven't been anywhere", "not me",
+    "no we've been home all week", "i don't think so no", "no i can't on tuesday", "no sir",
+    "nothing like that", "not today no", "no feeling fine", "no ma'am", "nah man me stay home",
+    "no no i am fine", "i wasn't no", "not at all thank god", "no not since last month",
+)  # fmt: skip
+REQUESTS += (
+    "sorry what was that", "can you say that again", "repeat that please", "what did you say",
+    "sorry i can't hear you", "you're breaking up say it again", "huh what", "eh what was that",
+    "sorry you're very quiet", "slow down please and say it again", "can you speak up",
+    "what was the question", "run that by me again", "i beg your pardon",
+    "sorry love didn't hear you", "what's that you said", "once more please i'm a bit deaf",
+    "don't call again", "i don't want these calls", "stop ringing this number",
+    "put me on the do not call list", "never call me again", "remove me from your system",
+    "not interested don't ring back", "quit calling here", "how do i stop these calls",
+    "delete my number please", "you've called three times stop it",
+    "i don't consent to being called", "stop bothering us", "no more robot calls",
+    "please don't contact me again", "take this number off your records",
+    "i'd rather not be called anymore", "enough calls already stop",
+    "can i speak to a real person", "put me through to someone", "i want to talk to a human",
+    "let me speak to a person please", "get me a real person", "transfer me to staff",
+    "i'd like to speak to someone from the committee", "can i talk to an actual human",
+    "connect me to an agent", "i don't want to talk to a machine", "just give me a person",
+    "is there a real person there", "speak to a human being please",
+    "can a person ring me back", "i need to talk to somebody", "let me talk to the staff",
+    "representative", "can i have a word with someone in charge", "put a person on the line",
+    "i'd rather talk to a real person", "get me your supervisor",
+    "transfer me to a worker please", "i need a human not a robot", "what's this about",
+    "what is this call for", "sorry who's this", "how did you get my number", "is this a scam",
+    "what's the purpose of this call", "are you from the council", "which organisation is this",
+    "who's ringing", "hello who's that", "what are you calling about",
+    "is this the neighbourhood committee", "who sent you", "why am i getting this call",
+    "what's all this then", "what's this call regarding",
+)  # fmt: skip
+OPENERS = ("", "", "", "", "sorry", "um", "uh", "well", "oh", "hello", "excuse me", "hi")
+CLOSERS = ("", "", "", "", "please", "thanks", "thank you", "okay", "now")
 ANSWER_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
-    {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS) for t in pool
-     for w in ctc.words_of(t)}
+    {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS)
+     for t in pool for w in ctc.words_of(t)}
 ))  # fmt: skip
 
 
 def answer_texts(rng: random.Random, count: int) -> list[str]:
+    """Answers from our pools with a word or two around them ("sorry, ... please"), and some
+    runs of the vocabulary's words in random order, so that each word is learned in many
+    contexts rather than as part of one sentence. Never a sentence of the held-out split."""
+    from asr.testset import INTENT_PHRASES, YES_NO
+
+    held_out = {" ".join(ctc.words_of(t)) for t, _ in (*YES_NO["heldout"],
+                                                        *INTENT_PHRASES["heldout"])}  # fmt: skip
     pools = (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS)
-    weights = (0.33, 0.33, 0.26, 0.08)
-    texts = []
-    for _ in range(count):
-        pool = rng.choices(pools, weights)[0]
-        text = rng.choice(pool)
-        if rng.random() < 0.15:  # two answers in a row ("no, no cough")
-            text = f"{text} {rng.choice(pool)}"
-        texts.append(text)
+    weights = (0.3, 0.3, 0.3, 0.1)
+    words = ANSWER_VOCAB[2:]
+    texts: list[str] = []
+    while len(texts) < count:
+        if rng.random() < 0.1:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
+        else:
+            pool = rng.choices(pools, weights)[0]
+            text = rng.choice(pool)
+            if rng.random() < 0.12:  # two answers in a row ("no, no cough")
+                text = f"{text} {rng.choice(pool)}"
+            text = " ".join(p for p in (rng.choice(OPENERS), text, rng.choice(CLOSERS)) if p)
+        if " ".join(ctc.words_of(text)) not in held_out:
+            texts.append(text)
     return texts
 
 
 def training_voices(rng: random.Random) -> list[str]:
-    specs = [f"piper:{s}" for s in TRAIN_PIPER_SCALES]
-    for base in TRAIN_BASES:
-        for variant in TRAIN_VARIANTS:
-            specs.append(f"espeak:{base}+{variant}:{rng.randint(120, 195)}:{rng.randint(25, 75)}")
-    return specs
+    return voice_specs(
+        rng, TRAIN_PIPER_SCALES, TRAIN_BASES, TRAIN_VARIANTS, speeds=(120, 195), pitches=(25, 75)
+    )
 
 
 def _render(text: str, voice: str, seed: int, babble: list[np.ndarray]) -> bytes:
@@ -249,9 +329,12 @@ def train(
     hidden: int,
     seed: int,
     vocab: tuple[str, ...] = ctc.VOCAB,
+    start: Path | None = None,
+    peak_lr: float = 2e-3,
 ) -> list[float]:
     """Fit the head on the answers of ``data_paths`` (``build_data``'s files); writes ``out``
-    after every epoch and returns the validation losses."""
+    each time the validation loss improves and returns the validation losses. ``start``: a
+    head to go on from (its weights and input scaling) instead of random weights."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -286,6 +369,12 @@ def train(
         "w3": init(keys[2], (5, hidden, hidden)), "b3": jnp.zeros(hidden),
         "wo": init(keys[3], (hidden, classes)), "bo": jnp.zeros(classes),
     }  # fmt: skip
+    if start is not None:
+        with np.load(start) as npz:
+            if npz["wo"].shape != (hidden, classes):
+                raise ValueError(f"{start}: a head of another size or vocabulary")
+            params = {name: jnp.asarray(npz[name], jnp.float32) for name in params}
+            mean, std = npz["mean"], npz["std"]
 
     def conv(x: jax.Array, w: jax.Array, b: jax.Array) -> jax.Array:
         # x [B, T, C], w [K, C, O]
@@ -324,7 +413,7 @@ def train(
     batch = 32
     steps = epochs * (len(train_ids) // batch)
     schedule = optax.warmup_cosine_decay_schedule(
-        0.0, 2e-3, max(1, min(300, steps // 10)), max(2, steps), 1e-5
+        0.0, peak_lr, max(1, min(300, steps // 10)), max(2, steps), 1e-5
     )
     optimizer = optax.chain(
         optax.clip_by_global_norm(5.0), optax.adamw(schedule, weight_decay=1e-4)
@@ -361,7 +450,16 @@ def train(
     started = time.monotonic()
     held_ids = sorted(held)
     validation: list[float] = []
-    best = math.inf
+
+    def validate(p: dict) -> float:
+        return float(np.mean([float(eval_loss(p, *pad_batch(held_ids[i : i + 64])))
+                              for i in range(0, len(held_ids), 64)]))  # fmt: skip
+
+    # going on from a head: it is kept unless an epoch does better on the validation voices
+    best = math.inf if start is None else validate(params)
+    if start is not None:
+        print(f"{start}: validation {best:.3f}", flush=True)
+    saved = False
     for epoch in range(epochs):
         # batches of similar length: less padding
         rng.shuffle(train_ids)
@@ -376,18 +474,19 @@ def train(
             key, sub = jax.random.split(key)
             params, state, loss = step(params, state, *pad_batch(ids), sub)
             losses.append(float(loss))
-        val = [float(eval_loss(params, *pad_batch(held_ids[i : i + 64])))
-               for i in range(0, len(held_ids), 64)]  # fmt: skip
-        validation.append(float(np.mean(val)))
+        validation.append(validate(params))
         print(
             f"epoch {epoch + 1}/{epochs}: train loss {np.mean(losses):.3f}, "
-            f"validation {np.mean(val):.3f}, {time.monotonic() - started:.0f} s",
+            f"validation {validation[-1]:.3f}, {time.monotonic() - started:.0f} s",
             flush=True,
         )
         if validation[-1] < best:  # written as it improves: a long run can be stopped
-            best = validation[-1]
+            best, saved = validation[-1], True
             _save(out, params, mean, std, vocab)
-    print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
+    if saved:
+        print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
+    else:
+        print(f"no epoch did better than {start}: {out} not written")
     return validation
 
 
@@ -416,7 +515,10 @@ def main() -> None:
     from ivr.config import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--answers", type=int, default=8000)
+    parser.add_argument(
+        "--answers", type=int, nargs="+", default=[8000],
+        help="answers synthesised per seed: one number for every seed, or one per seed",
+    )  # fmt: skip
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=192)
     parser.add_argument(
@@ -425,12 +527,19 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--task", choices=("temperature", "answers"), default="temperature")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--start", type=Path, help="go on from this head instead of from scratch")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = parser.parse_args()
     folder = Settings().cache_dir / "ctc-train"
-    data = [build_data(folder, args.answers, seed, args.task) for seed in args.seed]
+    counts = args.answers * len(args.seed) if len(args.answers) == 1 else args.answers
+    if len(counts) != len(args.seed):
+        parser.error(f"--answers: give one count, or one per seed ({len(args.seed)})")
+    seeds = zip(counts, args.seed, strict=True)
+    data = [build_data(folder, n, seed, args.task) for n, seed in seeds]
     vocab = ctc.VOCAB if args.task == "temperature" else ANSWER_VOCAB
     out = args.out or (ctc.WEIGHTS if args.task == "temperature" else ctc.ANSWER_WEIGHTS)
-    train(data, out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0], vocab=vocab)
+    train(data, out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0], vocab=vocab,
+          start=args.start, peak_lr=args.lr)  # fmt: skip
 
 
 if __name__ == "__main__":

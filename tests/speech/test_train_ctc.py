@@ -40,6 +40,9 @@ def test_a_small_head_trains_and_reads(tmp_path: Path) -> None:
     log_probs = reader.log_probs(first)
     assert log_probs.shape == (len(first), len(ctc.VOCAB))
     assert np.allclose(np.exp(log_probs).sum(axis=1), 1.0, atol=1e-4)
+    # going on from it starts where it left off, not from random weights
+    more = train_ctc.train([data], tmp_path / "more.npz", epochs=1, hidden=32, seed=4, start=out)
+    assert more[0] < losses[0]
 
 
 def test_answer_training_shares_no_sentence_with_the_held_out_split() -> None:
