@@ -12,7 +12,7 @@ import re
 from rapidfuzz import fuzz
 
 from ivr.understanding.results import INTENTS, Intent, IntentMatch
-from ivr.understanding.text import normalize
+from ivr.understanding.text import normalize, phrase_pattern
 
 PHRASES: dict[Intent, tuple[str, ...]] = {
     "repeat": (
@@ -123,15 +123,10 @@ WEAK_KEYWORD_SCORE = 0.75
 MIN_SCORE = 0.72
 MIN_MARGIN = 0.08
 _KEYWORD_PATTERNS = {
-    intent: re.compile(
-        r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b|" + "|".join(CUES[intent])
-    )
+    intent: re.compile(phrase_pattern(words).pattern + "|" + "|".join(CUES[intent]))
     for intent, words in KEYWORDS.items()
 }
-_WEAK_PATTERNS = {
-    intent: re.compile(r"\b(?:" + "|".join(re.escape(k) for k in words) + r")\b")
-    for intent, words in WEAK_KEYWORDS.items()
-}
+_WEAK_PATTERNS = {intent: phrase_pattern(words) for intent, words in WEAK_KEYWORDS.items()}
 _CHOICES = [(intent, normalize(p)) for intent in INTENTS for p in PHRASES[intent]]
 
 
