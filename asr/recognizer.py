@@ -261,14 +261,15 @@ class Recognizer:
         if by_reader:
             chosen_text, understood, confidence = self._read_temperature(frames, hypotheses, extra)
         else:
-            heard = None
+            reading: tuple[str, Understood | None] | None = None
             if self._answers is not None and expect in ("yes_no", "intent"):
                 heard = greedy(self._answers.log_probs(frames), self._answers.vocab).text
                 extra["answer_reader"] = heard
+                reading = (heard, self._understand(expect, heard, options))
             chosen_text, understood, confidence = self._choose(
-                hypotheses, expect, options, also=heard
+                hypotheses, expect, options, also=reading
             )
-            if heard is not None and understood is not None and not understand(expect, heard):
+            if reading is not None and understood is not None and reading[1] is None:
                 # Whisper found an answer the head heard nothing of: read it back.
                 confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
                 extra["answer_reader_disagrees"] = True
@@ -441,16 +442,26 @@ class Recognizer:
 
     # -- choosing --------------------------------------------------------------------------------
 
+    def _understand(self, expect: Expect, text: str, options: Sequence[str]) -> Understood | None:
+        return understand(
+            expect,
+            text,
+            options=options,
+            language=self.config.language,
+            min_c=self.config.temperature_min_c,
+            max_c=self.config.temperature_max_c,
+        )
+
     def _choose(
         self,
         hypotheses: list[Hypothesis],
         expect: Expect,
         options: Sequence[str],
-        also: str | None = None,
+        also: tuple[str, Understood | None] | None = None,
     ) -> tuple[str, Understood | None, float]:
         """The transcript and value with most probability among hypotheses that parse;
-        ``also``, the answers head's reading, votes with ``answer_reader_share`` of the
-        hypotheses' whole weight."""
+        ``also``, the answers head's reading and what it says, votes with
+        ``answer_reader_share`` of the hypotheses' whole weight."""
         if not hypotheses:
             return "", None, 0.0
         top = max(h.log_prob for h in hypotheses)
@@ -459,28 +470,20 @@ class Recognizer:
         votes: dict[Any, float] = {}
         example: dict[Any, tuple[float, str, Understood]] = {}
         for hypothesis, weight in zip(hypotheses, weights, strict=True):
-            parsed = understand(
-                expect,
-                hypothesis.text,
-                options=options,
-                language=self.config.language,
-                min_c=self.config.temperature_min_c,
-                max_c=self.config.temperature_max_c,
-            )
+            parsed = self._understand(expect, hypothesis.text, options)
             if parsed is None:
                 continue
             vote = weight * parsed.confidence
             votes[parsed.value] = votes.get(parsed.value, 0.0) + vote
             if parsed.value not in example or vote > example[parsed.value][0]:
                 example[parsed.value] = (vote, hypothesis.text, parsed)
-        if also:
-            parsed = understand(expect, also, options=options, language=self.config.language)
-            if parsed is not None:
-                weight = self.config.answer_reader_share * total
-                total += weight
-                votes[parsed.value] = votes.get(parsed.value, 0.0) + weight * parsed.confidence
-                if parsed.value not in example:
-                    example[parsed.value] = (weight, also, parsed)
+        if also is not None and also[1] is not None:
+            heard, parsed = also
+            weight = self.config.answer_reader_share * total
+            total += weight
+            votes[parsed.value] = votes.get(parsed.value, 0.0) + weight * parsed.confidence
+            if parsed.value not in example:
+                example[parsed.value] = (weight, heard, parsed)
         if not votes:
             return "", None, 0.0
         value = max(votes, key=lambda v: votes[v])
