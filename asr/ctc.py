@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -36,6 +37,13 @@ WORDS = (
 ).split()
 VOCAB = (BLANK, OTHER, *WORDS)
 INDEX = {word: i for i, word in enumerate(VOCAB)}
+
+
+@lru_cache(maxsize=4)
+def _index(vocab: tuple[str, ...]) -> dict[str, int]:
+    return INDEX if vocab is VOCAB else {word: i for i, word in enumerate(vocab)}
+
+
 ALIASES = {"degree": "degrees", "centigrade": "celsius"}
 
 WEIGHTS = Path(__file__).with_name("temperature_ctc.npz")
@@ -48,7 +56,7 @@ def words_of(text: str) -> list[str]:
 
 def target(text: str, vocab: tuple[str, ...] = VOCAB) -> list[int]:
     """The label sequence of a transcript: vocabulary words, ``OTHER`` for any other word."""
-    index = INDEX if vocab is VOCAB else {word: i for i, word in enumerate(vocab)}
+    index = _index(vocab)
     return [index.get(ALIASES.get(w, w), index[OTHER]) for w in words_of(text)]
 
 

@@ -29,7 +29,14 @@ import numpy as np
 
 from ivr.audio import SAMPLE_RATE, from_float, resample, write_wav
 from ivr.errors import SpeechError
-from ivr.speech.voices import EspeakVoice, PiperSettings, PiperVoice, Voice, bundled_piper_model
+from ivr.speech.voices import (
+    EspeakVoice,
+    PiperSettings,
+    PiperVoice,
+    Voice,
+    bundled_piper_model,
+    load_voice,
+)
 from ivr.understanding.languages.en import DIGIT_WORDS, number_words
 
 VERSION = "ts6"  # ts6 = ts5 with sox dither off: two builds of a set give the same audio
@@ -264,8 +271,10 @@ def _voice(spec: str) -> Voice:
                 bundled_piper_model(), PiperSettings(length_scale=scale)
             )
         return _piper_voices[scale]
-    _, name, speed, pitch = spec.split(":")
-    return EspeakVoice(name, int(speed), int(pitch))
+    if spec.startswith("espeak:"):
+        _, name, speed, pitch = spec.split(":")
+        return EspeakVoice(name, int(speed), int(pitch))
+    return load_voice(spec)
 
 
 def _speak(spec: str, text: str) -> np.ndarray:

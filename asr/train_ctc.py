@@ -54,6 +54,9 @@ TRAIN_VARIANTS = tuple(
 )
 TRAIN_BASES = ESPEAK_BASES["dev"]
 TRAIN_PIPER_SCALES = (0.95, 1.05, 1.0)
+# flite's voices of recorded people; awb (Scottish) is kept out, to measure unseen voices with.
+TRAIN_FLITE = ("kal", "kal16", "rms", "slt")
+FLITE_SHARE = 0.3  # of the answers, when training_voices is asked for flite
 assert not set(TRAIN_PIPER_SCALES) & set(PIPER_LENGTH_SCALES["heldout"])
 TRAIN_NOISES = tuple(kind for kind, _ in NOISES["dev"])
 
@@ -240,10 +243,19 @@ def answer_texts(rng: random.Random, count: int) -> list[str]:
     return texts
 
 
-def training_voices(rng: random.Random) -> list[str]:
-    return voice_specs(
+def training_voices(rng: random.Random, flite: bool = False) -> list[str]:
+    """Every training voice; with ``flite``, as many flite voices at random stretches as make
+    ``FLITE_SHARE`` of the list (four flite speakers against hundreds of espeak-ng ones)."""
+    specs = voice_specs(
         rng, TRAIN_PIPER_SCALES, TRAIN_BASES, TRAIN_VARIANTS, speeds=(120, 195), pitches=(25, 75)
     )
+    if flite:
+        extra = round(len(specs) * FLITE_SHARE / (1 - FLITE_SHARE))
+        specs += [
+            f"flite:{TRAIN_FLITE[i % len(TRAIN_FLITE)]}:{rng.uniform(0.8, 1.3):.2f}"
+            for i in range(extra)
+        ]
+    return specs
 
 
 def _render(text: str, voice: str, seed: int, babble: list[np.ndarray]) -> bytes:
@@ -264,19 +276,23 @@ def _render(text: str, voice: str, seed: int, babble: list[np.ndarray]) -> bytes
     return telephone_line(from_float(signal))
 
 
-def build_data(folder: Path, count: int, seed: int, task: str = "temperature") -> Path:
-    """Synthesise ``count`` answers and store their encoder frames; returns the .npz path."""
+def build_data(
+    folder: Path, count: int, seed: int, task: str = "temperature", flite: bool = False
+) -> Path:
+    """Synthesise ``count`` answers and store their encoder frames; returns the .npz path.
+    ``flite``: some of the voices are flite's (``training_voices``)."""
     from asr.recognizer import Recognizer
     from ivr.config import Settings
 
     prefix = "" if task == "temperature" else f"{task}-"
-    out = folder / f"{prefix}frames-s{seed}-n{count}.npz"
+    name = f"s{seed}-n{count}{'-flite' if flite else ''}"
+    out = folder / f"{prefix}frames-{name}.npz"
     if out.is_file():
         return out
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"ctc-{seed}" if task == "temperature" else f"ctc-{task}-{seed}")
     texts = training_texts(rng, count) if task == "temperature" else answer_texts(rng, count)
-    voices = training_voices(rng)
+    voices = training_voices(rng, flite)
     chosen = [rng.choice(voices) for _ in texts]
     babble = [_speak(v, "the market is open until six and the bus comes at noon") for v in
               ("espeak:en-us+m3:170:50", "espeak:en-gb+f3:160:60", "espeak:en-029+m1:150:40",
@@ -309,7 +325,7 @@ def build_data(folder: Path, count: int, seed: int, task: str = "temperature") -
         labels=np.concatenate(labels),
         label_lengths=np.array([len(label) for label in labels]),
     )
-    (folder / f"{prefix}meta-s{seed}-n{count}.jsonl").write_text(
+    (folder / f"{prefix}meta-{name}.jsonl").write_text(
         "".join(json.dumps(m) + "\n" for m in meta), encoding="utf-8"
     )
     return out
@@ -526,6 +542,10 @@ def main() -> None:
         help="one set of answers is synthesised per seed; the head learns from all of them",
     )  # fmt: skip
     parser.add_argument("--task", choices=("temperature", "answers"), default="temperature")
+    parser.add_argument(
+        "--flite", type=int, nargs="*", default=[], metavar="SEED",
+        help="seeds whose answers are in part spoken by flite's voices (Debian package flite)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path)
     parser.add_argument("--start", type=Path, help="go on from this head instead of from scratch")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
@@ -535,7 +555,7 @@ def main() -> None:
     if len(counts) != len(args.seed):
         parser.error(f"--answers: give one count, or one per seed ({len(args.seed)})")
     seeds = zip(counts, args.seed, strict=True)
-    data = [build_data(folder, n, seed, args.task) for n, seed in seeds]
+    data = [build_data(folder, n, seed, args.task, seed in args.flite) for n, seed in seeds]
     vocab = ctc.VOCAB if args.task == "temperature" else ANSWER_VOCAB
     out = args.out or (ctc.WEIGHTS if args.task == "temperature" else ctc.ANSWER_WEIGHTS)
     train(data, out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0], vocab=vocab,

@@ -15,6 +15,7 @@ from ivr.speech.synthesizer import Synthesis, Synthesizer
 from ivr.speech.voices import (
     BUNDLED_PIPER_VOICE,
     EspeakVoice,
+    FliteVoice,
     PiperSettings,
     PiperVoice,
     Voice,
@@ -31,6 +32,7 @@ def shared_synthesizer(voice_spec: str, length_scale: float = 1.0) -> Synthesize
 __all__ = [
     "BUNDLED_PIPER_VOICE",
     "EspeakVoice",
+    "FliteVoice",
     "PiperSettings",
     "PiperVoice",
     "PromptCache",

@@ -1,4 +1,5 @@
-"""Voices that turn text into audio at their own sample rate: piper (the bot) and espeak-ng.
+"""Voices that turn text into audio at their own sample rate: piper (the bot), espeak-ng and
+flite (other speakers, for test and training answers).
 
 A voice has an ``identity``: everything that changes its sound (model, speed, pitch...). The
 prompt cache keys on it, so a different setting can never serve a stale recording.
@@ -23,6 +24,8 @@ from ivr.errors import SpeechError
 
 BUNDLED_PIPER_VOICE = "en_US-joe-medium"
 ESPEAK_PREFIX = "espeak:"
+FLITE_PREFIX = "flite:"
+FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")  # built into Debian's flite 2.2
 
 
 class Voice(Protocol):
@@ -117,15 +120,48 @@ class EspeakVoice:
         if binary is None:
             raise SpeechError("espeak-ng is not installed (Debian package espeak-ng)")
         command = [binary, "-v", self.name, "-s", str(self.speed), "-p", str(self.pitch)]
-        done = subprocess.run([*command, "--stdout", text], capture_output=True, check=False)
-        if done.returncode != 0 or not done.stdout:
-            raise SpeechError(f"espeak-ng voice {self.name}: {done.stderr.decode().strip()}")
-        with wave.open(io.BytesIO(done.stdout), "rb") as wav:
-            rate = wav.getframerate()
-            samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-        if rate != self.sample_rate:
-            raise SpeechError(f"espeak-ng gave {rate} Hz, expected {self.sample_rate}")
-        yield samples.astype(np.float32) / 32768.0
+        what = f"espeak-ng voice {self.name}"
+        yield _wav_of([*command, "--stdout", text], what, self.sample_rate)
+
+
+@dataclass(frozen=True)
+class FliteVoice:
+    """A flite voice: ``slt`` (US female), ``rms`` and ``kal`` (US male), ``awb`` (Scottish
+    male); ``stretch`` > 1 speaks slower. Voices of recorded people, unlike espeak-ng's."""
+
+    name: str = "slt"
+    stretch: float = 1.0
+
+    @property
+    def identity(self) -> str:
+        return f"{FLITE_PREFIX}{self.name}:{self.stretch:g}"
+
+    @property
+    def sample_rate(self) -> int:
+        return 8000 if self.name == "kal" else 16000
+
+    def chunks(self, text: str) -> Iterator[np.ndarray]:
+        binary = shutil.which("flite")
+        if binary is None:
+            raise SpeechError("flite is not installed (Debian package flite)")
+        if self.name not in FLITE_VOICES:
+            raise SpeechError(f"flite voice {self.name!r}: one of {', '.join(FLITE_VOICES)}")
+        command = [binary, "-voice", self.name, "--setf", f"duration_stretch={self.stretch:g}"]
+        what = f"flite voice {self.name}"
+        yield _wav_of([*command, "-t", text, "-o", "/dev/stdout"], what, self.sample_rate)
+
+
+def _wav_of(command: list[str], what: str, rate: int) -> np.ndarray:
+    """Run a synthesizer that writes a 16-bit WAV file to stdout; its samples as float32."""
+    done = subprocess.run(command, capture_output=True, check=False)
+    if done.returncode != 0 or not done.stdout:
+        raise SpeechError(f"{what}: {done.stderr.decode().strip()}")
+    with wave.open(io.BytesIO(done.stdout), "rb") as wav:
+        got = wav.getframerate()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    if got != rate:
+        raise SpeechError(f"{what} gave {got} Hz, expected {rate}")
+    return samples.astype(np.float32) / 32768.0
 
 
 def bundled_piper_model() -> Path:
@@ -135,17 +171,22 @@ def bundled_piper_model() -> Path:
 
 
 def load_voice(spec: str, *, length_scale: float = 1.0) -> Voice:
-    """A voice by name: the bundled piper voice, a piper ``.onnx`` path, or
-    ``espeak:NAME[:SPEED[:PITCH]]`` (``espeak:en-gb-scotland+f2:150:60``)."""
+    """A voice by name: the bundled piper voice, a piper ``.onnx`` path,
+    ``espeak:NAME[:SPEED[:PITCH]]`` (``espeak:en-gb-scotland+f2:150:60``) or
+    ``flite:NAME[:STRETCH]`` (``flite:slt:1.1``)."""
     if spec.startswith(ESPEAK_PREFIX):
         name, *rest = spec[len(ESPEAK_PREFIX) :].split(":")
         numbers = [int(x) for x in rest if x]
         return EspeakVoice(name or "en-us", *numbers)
+    if spec.startswith(FLITE_PREFIX):
+        name, *rest = spec[len(FLITE_PREFIX) :].split(":")
+        return FliteVoice(name or "slt", *[float(x) for x in rest if x])
     if spec == BUNDLED_PIPER_VOICE:
         return PiperVoice(bundled_piper_model(), PiperSettings(length_scale=length_scale))
     path = Path(spec).expanduser()
     if path.suffix == ".onnx":
         return PiperVoice(path, PiperSettings(length_scale=length_scale))
     raise SpeechError(
-        f"voice {spec!r}: use {BUNDLED_PIPER_VOICE!r}, a piper .onnx file or espeak:NAME"
+        f"voice {spec!r}: use {BUNDLED_PIPER_VOICE!r}, a piper .onnx file, espeak:NAME or "
+        "flite:NAME"
     )

@@ -18,6 +18,11 @@ def test_training_uses_no_held_out_voice_or_phrasing() -> None:
     voices = train_ctc.training_voices(random.Random(1))
     assert all(v.split(":")[1].split("+")[0] in train_ctc.TRAIN_BASES
                for v in voices if v.startswith("espeak:"))  # fmt: skip
+    with_flite = train_ctc.training_voices(random.Random(1), flite=True)
+    flite = [v for v in with_flite if v.startswith("flite:")]
+    assert abs(len(flite) / len(with_flite) - train_ctc.FLITE_SHARE) < 0.01
+    assert {v.split(":")[1] for v in flite} == set(train_ctc.TRAIN_FLITE)  # awb stays unseen
+    assert "awb" not in train_ctc.TRAIN_FLITE and not any(v.startswith("flite:") for v in voices)
     texts = train_ctc.training_texts(random.Random(1), 2000)
     # the held-out split's own carriers never appear
     for carrier in ("about", "I measured", "this morning", "I think", "my temperature was"):

@@ -26,6 +26,23 @@ def test_espeak_voices_differ() -> None:
     assert a != b and len(a) > 4000 and len(b) > 4000
 
 
+def test_flite_voices_speak_at_their_rate_and_stretch() -> None:
+    slt = load_voice("flite:slt")
+    slow = load_voice("flite:slt:1.4")
+    kal = load_voice("flite:kal")
+    assert (slt.sample_rate, kal.sample_rate) == (16000, 8000)
+    assert slt.identity != slow.identity  # the stretch is part of the cache key
+
+    def seconds(voice) -> float:  # type: ignore[no-untyped-def]
+        return sum(len(c) for c in voice.chunks("thirty six point eight")) / voice.sample_rate
+
+    assert 1.0 < seconds(slt) < 3.0
+    assert seconds(slow) > 1.25 * seconds(slt)
+    assert 1.0 < seconds(kal) < 3.0
+    with pytest.raises(SpeechError, match="flite voice 'nobody'"):
+        list(load_voice("flite:nobody").chunks("hello"))
+
+
 def test_prompt_cache_renders_once(tmp_path: Path) -> None:
     class Counting(Synthesizer):
         calls = 0
