@@ -49,6 +49,7 @@ from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
 from ivr.understanding import Expect, IntentMatch, Understood, YesNo, understand
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
+from ivr.understanding.text import normalize
 
 if TYPE_CHECKING:
     from ivr.config import Settings
@@ -469,11 +470,13 @@ class Recognizer:
         total = sum(weights)
         votes: dict[Any, float] = {}
         example: dict[Any, tuple[float, str, Understood]] = {}
+        readings: list[tuple[float, str, Understood]] = []
         for hypothesis, weight in zip(hypotheses, weights, strict=True):
             parsed = self._understand(expect, hypothesis.text, options)
             if parsed is None:
                 continue
             vote = weight * parsed.confidence
+            readings.append((vote, hypothesis.text, parsed))
             votes[parsed.value] = votes.get(parsed.value, 0.0) + vote
             if parsed.value not in example or vote > example[parsed.value][0]:
                 example[parsed.value] = (vote, hypothesis.text, parsed)
@@ -481,6 +484,12 @@ class Recognizer:
             heard, parsed = also
             weight = self.config.answer_reader_share * total
             total += weight
+            # The head writes only words it knows, so it often hears part of what Whisper
+            # heard whole ("again" of "Don't call again."): then Whisper's longer reading is
+            # what the head confirms, and gets the head's vote.
+            fuller = [r for r in readings if _contains_words(r[1], heard)]
+            if fuller:
+                _, heard, parsed = max(fuller, key=lambda e: e[0])
             votes[parsed.value] = votes.get(parsed.value, 0.0) + weight * parsed.confidence
             if parsed.value not in example:
                 example[parsed.value] = (weight, heard, parsed)
@@ -519,6 +528,13 @@ def window_features(extractor: Any, audio: np.ndarray, window_s: float) -> np.nd
     # normalised value of a silent frame: (max(-10, top - 8) + 4) / 4, top = 4 * max - 4
     features[:, keep:] = max(-1.5, float(part.max()) - 2.0)
     return features
+
+
+def _contains_words(text: str, part: str) -> bool:
+    """Whether ``part``'s words occur in ``text`` in the same order (others between)."""
+    words = iter(normalize(text).split())
+    wanted = normalize(part).split()
+    return bool(wanted) and all(word in words for word in wanted)
 
 
 def _frames_over(encoded: Any, audio: np.ndarray) -> np.ndarray:

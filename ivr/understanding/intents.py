@@ -145,11 +145,12 @@ def intent_scores(text: str) -> dict[Intent, float]:
             # a whole example phrase inside a longer answer ("could you say that one more time")
             similarity = max(similarity, 0.95 * fuzz.token_set_ratio(said, phrase))
         scores[intent] = max(scores[intent], similarity / 100.0)
-    for intent, pattern in _KEYWORD_PATTERNS.items():
-        if pattern.search(said):
-            scores[intent] = max(scores[intent], KEYWORD_SCORE + 0.1 * scores[intent])
+    keyed = {intent for intent, pattern in _KEYWORD_PATTERNS.items() if pattern.search(said)}
+    for intent in keyed:
+        scores[intent] = max(scores[intent], KEYWORD_SCORE + 0.1 * scores[intent])
     for intent, pattern in _WEAK_PATTERNS.items():
-        if pattern.search(said):
+        # a weak word is no evidence where another intent's own words explain it
+        if not keyed - {intent} and pattern.search(said):
             scores[intent] = max(scores[intent], WEAK_KEYWORD_SCORE)
     return scores
 

@@ -173,3 +173,19 @@ def test_whisper_transcripts_that_say_a_number(text: str, number: bool) -> None:
     from asr.recognizer import _says_a_number
 
     assert _says_a_number(text) is number
+
+
+def test_the_answers_head_confirms_a_fuller_whisper_reading(recognizer: Recognizer) -> None:
+    from asr.recognizer import Hypothesis
+    from ivr.understanding import understand
+
+    def choose(whisper: list[str], head: str) -> object:
+        hypotheses = [Hypothesis(text, -0.2 - 0.1 * n, False) for n, text in enumerate(whisper)]
+        reading = (head, understand("intent", head))
+        return recognizer._choose(hypotheses, "intent", (), also=reading)[1].value  # type: ignore[union-attr]
+
+    # the head knew only "what" of the question; alone it is a repeat request
+    assert understand("intent", "what").value == "repeat"  # type: ignore[union-attr]
+    assert choose(["What company is this?", "What company is it?"], "what") == "who_is_calling"
+    # words Whisper did not hear are the head's own evidence, and still vote as such
+    assert choose(["What company is this?"], "can you repeat that") == "repeat"

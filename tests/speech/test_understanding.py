@@ -120,6 +120,10 @@ def test_again_alone_is_weak_evidence_of_a_repeat_request() -> None:
     assert misheard is None or misheard.confidence < 0.8
     asked = understand("intent", "Could you say that again?")
     assert asked is not None and asked.value == "repeat" and asked.confidence >= 0.8
+    # nor does it doubt a request whose own words explain it
+    for text in ("Don't call again.", "Never ring here again.", "Who is this again?"):
+        heard = understand("intent", text)
+        assert heard is not None and heard.value != "repeat" and heard.confidence >= 0.8, text
 
 
 @pytest.mark.parametrize(
