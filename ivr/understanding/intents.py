@@ -126,6 +126,13 @@ _KEYWORD_PATTERNS = {
     intent: re.compile(phrase_pattern(words).pattern + "|" + "|".join(CUES[intent]))
     for intent, words in KEYWORDS.items()
 }
+# Key words again without articles, matched against the answer without them: a misheard or
+# half-read answer loses short words first ("is this scam", "put person on the line").
+_ARTICLES = re.compile(r"\b(?:a|an|the)\b ?")
+_BARE_PATTERNS = {
+    intent: phrase_pattern([_ARTICLES.sub("", normalize(w)).strip() for w in words])
+    for intent, words in KEYWORDS.items()
+}
 _WEAK_PATTERNS = {intent: phrase_pattern(words) for intent, words in WEAK_KEYWORDS.items()}
 _CHOICES = [(intent, normalize(p)) for intent in INTENTS for p in PHRASES[intent]]
 
@@ -145,7 +152,12 @@ def intent_scores(text: str) -> dict[Intent, float]:
             # a whole example phrase inside a longer answer ("could you say that one more time")
             similarity = max(similarity, 0.95 * fuzz.token_set_ratio(said, phrase))
         scores[intent] = max(scores[intent], similarity / 100.0)
-    keyed = {intent for intent, pattern in _KEYWORD_PATTERNS.items() if pattern.search(said)}
+    bare = _ARTICLES.sub("", said).strip()
+    keyed = {
+        intent
+        for intent, pattern in _KEYWORD_PATTERNS.items()
+        if pattern.search(said) or _BARE_PATTERNS[intent].search(bare)
+    }
     for intent in keyed:
         scores[intent] = max(scores[intent], KEYWORD_SCORE + 0.1 * scores[intent])
     for intent, pattern in _WEAK_PATTERNS.items():

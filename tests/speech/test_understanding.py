@@ -105,6 +105,8 @@ def test_the_question_gives_phrases_their_meaning() -> None:
         ("Which department is this?", "who_is_calling"),
         ("Why do you keep calling my house", "who_is_calling"),
         ("What are you ringing for?", "who_is_calling"),
+        # key words whose articles were lost in the hearing
+        ("is this scam", "who_is_calling"), ("i need human not robot", "human"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:
