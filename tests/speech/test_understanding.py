@@ -107,6 +107,8 @@ def test_the_question_gives_phrases_their_meaning() -> None:
         ("What are you ringing for?", "who_is_calling"),
         # key words whose articles were lost in the hearing
         ("is this scam", "who_is_calling"), ("i need human not robot", "human"),
+        ("What's the purpose of it?", "who_is_calling"),
+        ("Where did you get my number from?", "who_is_calling"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:
