@@ -8,7 +8,9 @@ telephone line: 300-3400 Hz band, G.711 mu-law by sox, background noise at a few
 signal-to-noise ratios.
 
 Two splits that share neither voices nor phrasings: ``dev`` (tune on it) and ``heldout``
-(report on it). The audio lands in ``<cache_dir>/speech-testset/<version>/``, with a
+(report on it); a third, ``speaker``, built on its own, has the held-out phrasings spoken by a
+voice of another engine (flite's awb), to see how the recogniser meets a new kind of voice.
+The audio lands in ``<cache_dir>/speech-testset/<version>/``, with a
 ``manifest.jsonl``; a second build with the same parameters reuses it.
 """
 
@@ -40,7 +42,15 @@ from ivr.speech.voices import (
 from ivr.understanding.languages.en import DIGIT_WORDS, number_words
 
 VERSION = "ts6"  # ts6 = ts5 with sox dither off: two builds of a set give the same audio
-Split = Literal["dev", "heldout"]
+Split = Literal["dev", "heldout", "speaker"]
+# "speaker": the held-out phrasings and noises, spoken by flite's awb (a recorded Scottish
+# speaker), a voice of another engine that no training or tuning ever heard.
+SPEAKER_VOICES = ("flite:awb:0.85", "flite:awb:1", "flite:awb:1.15")
+
+
+def _phrasing(split: Split) -> Literal["dev", "heldout"]:
+    return "dev" if split == "dev" else "heldout"
+
 
 # -- voices ----------------------------------------------------------------------------------
 
@@ -125,7 +135,7 @@ def _temperatures(rng: random.Random, split: Split, count: int) -> list[Phrase]:
                     c_text("it is {} degrees"), c_half("{} and a half degrees"),
                     c_tenth("{} degrees"), f_text("my temperature was {} degrees fahrenheit"),
                     f_text("it's {} fahrenheit"), c_text("{} celsius")],
-    }[split]  # fmt: skip
+    }[_phrasing(split)]  # fmt: skip
     return [rng.choice(makers)() for _ in range(count)]
 
 
@@ -163,11 +173,9 @@ INTENT_PHRASES: dict[Split, tuple[tuple[str, str], ...]] = {
 def phrases(split: Split, seed: int, per_kind: int) -> list[Phrase]:
     rng = random.Random(f"{seed}-{split}")
     out = _temperatures(rng, split, per_kind)
-    out += [Phrase(t, "yes_no", v) for t, v in (rng.choice(YES_NO[split]) for _ in range(per_kind))]
-    out += [
-        Phrase(t, "intent", v)
-        for t, v in (rng.choice(INTENT_PHRASES[split]) for _ in range(per_kind))
-    ]
+    answers, requests = YES_NO[_phrasing(split)], INTENT_PHRASES[_phrasing(split)]
+    out += [Phrase(t, "yes_no", v) for t, v in (rng.choice(answers) for _ in range(per_kind))]
+    out += [Phrase(t, "intent", v) for t, v in (rng.choice(requests) for _ in range(per_kind))]
     quiet = max(4, per_kind // 6)
     out += [Phrase("", rng.choice(["temperature", "yes_no", "intent"]), None) for _ in range(quiet)]
     return out
@@ -256,6 +264,8 @@ def voice_specs(
 
 
 def _voices(split: Split, seed: int) -> list[str]:
+    if split == "speaker":
+        return list(SPEAKER_VOICES)
     rng = random.Random(f"voices-{seed}-{split}")
     return voice_specs(rng, PIPER_LENGTH_SCALES[split], ESPEAK_BASES[split], ESPEAK_VARIANTS[split])
 
@@ -317,7 +327,10 @@ def build(
     splits: tuple[Split, ...] = ("dev", "heldout"),
 ) -> Path:
     """Build (or reuse) the test set; returns the manifest path."""
-    folder = Path(cache_dir) / "speech-testset" / f"{VERSION}-s{seed}-n{per_kind}"
+    name = f"{VERSION}-s{seed}-n{per_kind}"
+    if splits != ("dev", "heldout"):
+        name += "-" + "-".join(splits)
+    folder = Path(cache_dir) / "speech-testset" / name
     manifest = folder / "manifest.jsonl"
     if manifest.is_file():
         return manifest
@@ -327,7 +340,7 @@ def build(
         rng = random.Random(f"clips-{seed}-{split}")
         voices = _voices(split, seed)
         for n, phrase in enumerate(phrases(split, seed, per_kind)):
-            kind, snr = rng.choice(NOISES[split])
+            kind, snr = rng.choice(NOISES[_phrasing(split)])
             if not phrase.text and kind == "none":
                 kind, snr = rng.choice(
                     [("none", None), ("pink", 10.0), ("babble", 10.0), ("white", 10.0)]

@@ -1,7 +1,8 @@
 """`ivr bench speech --json`: recognition speed and accuracy, synthesis speed, endpointer cost.
 
 Accuracy is measured on the held-out split of the generated test set (voices and phrasings
-never used for tuning; ``--split dev`` for the tuning split); see asr/testset.py. Besides
+never used for tuning; ``--split dev`` for the tuning split, ``--split speaker`` for the
+held-out phrasings spoken by a voice of another engine); see asr/testset.py. Besides
 accuracy per kind of answer: the answers given a wrong value with confidence >= 0.8 (what
 the dialogue stores without reading back), accuracy on a clean line, on a noisy one and per
 voice family, and the machine's load average, since the 2 cores are shared.
@@ -69,9 +70,9 @@ def _endpointer_us_per_frame(clips: list, folder) -> dict[str, float]:
 def bench_speech(
     ctx: typer.Context,
     per_kind: Annotated[int, typer.Option(help="Clips per kind of answer in each split.")] = 60,
-    split: Annotated[str, typer.Option(help="Test split: heldout (report) or dev (tuning).")] = (
-        "heldout"
-    ),
+    split: Annotated[
+        str, typer.Option(help="Test split: heldout (report), dev (tuning) or speaker (flite).")
+    ] = "heldout",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recognition latency and accuracy (held-out split), synthesis RTF, memory."""
@@ -82,9 +83,10 @@ def bench_speech(
     from ivr.speech import shared_synthesizer
 
     settings = state(ctx).settings
-    manifest = build(settings.cache_dir, per_kind=per_kind)
-    if split not in ("heldout", "dev"):
-        raise typer.BadParameter("use heldout or dev", param_hint="--split")
+    if split not in ("heldout", "dev", "speaker"):
+        raise typer.BadParameter("use heldout, dev or speaker", param_hint="--split")
+    splits = ("speaker",) if split == "speaker" else ("dev", "heldout")
+    manifest = build(settings.cache_dir, per_kind=per_kind, splits=splits)  # type: ignore[arg-type]
     clips = load(manifest, split)  # type: ignore[arg-type]
     load_before = os.getloadavg()[0]
     recognizer = Recognizer.shared(settings)
@@ -121,6 +123,7 @@ def bench_speech(
         "accuracy_by_voice": {
             "piper": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("piper"))),
             "espeak": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("espeak"))),
+            "flite": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("flite"))),
         },
         "split": split,
         "clips": len(clips),
