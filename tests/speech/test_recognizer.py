@@ -189,3 +189,15 @@ def test_the_answers_head_confirms_a_fuller_whisper_reading(recognizer: Recogniz
     assert choose(["What company is this?", "What company is it?"], "what") == "who_is_calling"
     # words Whisper did not hear are the head's own evidence, and still vote as such
     assert choose(["What company is this?"], "can you repeat that") == "repeat"
+
+
+def test_the_answers_head_decides_a_flat_disagreement(recognizer: Recognizer) -> None:
+    from asr.recognizer import Hypothesis
+    from ivr.understanding import understand
+
+    hypotheses = [Hypothesis("Yeah.", -0.2, False), Hypothesis("Yeah!", -0.3, False)]
+    _, understood, confidence = recognizer._choose(
+        hypotheses, "yes_no", (), also=("nah", understand("yes_no", "nah"))
+    )
+    assert understood is not None and understood.value is False
+    assert confidence < 0.8  # read back: the two readers did not agree
