@@ -31,6 +31,12 @@ def testset_manifest(speech_settings: Settings) -> Path:
 
 
 @pytest.fixture(scope="session")
+def speaker_manifest(speech_settings: Settings) -> Path:
+    """The held-out phrasings spoken by flite's awb, a voice no training or tuning heard."""
+    return build(speech_settings.cache_dir, per_kind=CI_PER_KIND, splits=("speaker",))
+
+
+@pytest.fixture(scope="session")
 def bot_voice() -> Synthesizer:
     """The bot's piper voice without its sampling noise: the same audio on every run, so a test
     of what is heard in it passes or fails for good (with the noise, an onset or a reading
