@@ -121,9 +121,9 @@ def bench_speech(
             "noisy": _kinds(evaluation.accuracy(lambda c: c.noise != "none")),
         },
         "accuracy_by_voice": {
-            "piper": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("piper"))),
-            "espeak": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("espeak"))),
-            "flite": _kinds(evaluation.accuracy(lambda c: c.voice.startswith("flite"))),
+            family: by_family
+            for family in ("piper", "espeak", "flite")
+            if (by_family := _kinds(evaluation.accuracy(lambda c, f=family: c.voice.startswith(f))))
         },
         "split": split,
         "clips": len(clips),
