@@ -132,6 +132,12 @@ class FliteVoice:
     name: str = "slt"
     stretch: float = 1.0
 
+    def __post_init__(self) -> None:
+        if self.name not in FLITE_VOICES:
+            raise SpeechError(f"flite voice {self.name!r}: one of {', '.join(FLITE_VOICES)}")
+        if not 0.25 <= self.stretch <= 4.0:
+            raise SpeechError(f"flite voice {self.name}: stretch {self.stretch} not in 0.25-4")
+
     @property
     def identity(self) -> str:
         return f"{FLITE_PREFIX}{self.name}:{self.stretch:g}"
@@ -144,8 +150,6 @@ class FliteVoice:
         binary = shutil.which("flite")
         if binary is None:
             raise SpeechError("flite is not installed (Debian package flite)")
-        if self.name not in FLITE_VOICES:
-            raise SpeechError(f"flite voice {self.name!r}: one of {', '.join(FLITE_VOICES)}")
         command = [binary, "-voice", self.name, "--setf", f"duration_stretch={self.stretch:g}"]
         what = f"flite voice {self.name}"
         yield _wav_of([*command, "-t", text, "-o", "/dev/stdout"], what, self.sample_rate)
@@ -174,13 +178,15 @@ def load_voice(spec: str, *, length_scale: float = 1.0) -> Voice:
     """A voice by name: the bundled piper voice, a piper ``.onnx`` path,
     ``espeak:NAME[:SPEED[:PITCH]]`` (``espeak:en-gb-scotland+f2:150:60``) or
     ``flite:NAME[:STRETCH]`` (``flite:slt:1.1``)."""
-    if spec.startswith(ESPEAK_PREFIX):
-        name, *rest = spec[len(ESPEAK_PREFIX) :].split(":")
-        numbers = [int(x) for x in rest if x]
-        return EspeakVoice(name or "en-us", *numbers)
-    if spec.startswith(FLITE_PREFIX):
-        name, *rest = spec[len(FLITE_PREFIX) :].split(":")
-        return FliteVoice(name or "slt", *[float(x) for x in rest if x])
+    try:
+        if spec.startswith(ESPEAK_PREFIX):
+            name, *rest = spec[len(ESPEAK_PREFIX) :].split(":")
+            return EspeakVoice(name or "en-us", *[int(x) for x in rest if x])
+        if spec.startswith(FLITE_PREFIX):
+            name, *rest = spec[len(FLITE_PREFIX) :].split(":")
+            return FliteVoice(name or "slt", *[float(x) for x in rest if x])
+    except (ValueError, TypeError) as error:  # "espeak:en-us:fast", one number too many
+        raise SpeechError(f"voice {spec!r}: {error}") from error
     if spec == BUNDLED_PIPER_VOICE:
         return PiperVoice(bundled_piper_model(), PiperSettings(length_scale=length_scale))
     path = Path(spec).expanduser()

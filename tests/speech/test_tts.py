@@ -40,7 +40,10 @@ def test_flite_voices_speak_at_their_rate_and_stretch() -> None:
     assert seconds(slow) > 1.25 * seconds(slt)
     assert 1.0 < seconds(kal) < 3.0
     with pytest.raises(SpeechError, match="flite voice 'nobody'"):
-        list(load_voice("flite:nobody").chunks("hello"))
+        load_voice("flite:nobody")  # refused when configured, not at the first call
+    for spec in ("flite:slt:slow", "flite:slt:0", "espeak:en-us:fast", "flite:slt:1:2"):
+        with pytest.raises(SpeechError, match="voice"):
+            load_voice(spec)
 
 
 def test_prompt_cache_renders_once(tmp_path: Path) -> None:
