@@ -32,7 +32,6 @@ import numpy as np
 from ivr.audio import SAMPLE_RATE, from_float, resample, write_wav
 from ivr.errors import SpeechError
 from ivr.speech.voices import (
-    EspeakVoice,
     PiperSettings,
     PiperVoice,
     Voice,
@@ -281,10 +280,7 @@ def _voice(spec: str) -> Voice:
                 bundled_piper_model(), PiperSettings(length_scale=scale)
             )
         return _piper_voices[scale]
-    if spec.startswith("espeak:"):
-        _, name, speed, pitch = spec.split(":")
-        return EspeakVoice(name, int(speed), int(pitch))
-    return load_voice(spec)
+    return load_voice(spec)  # "espeak:NAME:SPEED:PITCH", "flite:NAME:STRETCH"
 
 
 def _speak(spec: str, text: str) -> np.ndarray:
