@@ -46,7 +46,8 @@ PHRASES: dict[Intent, tuple[str, ...]] = {
 KEYWORDS: dict[Intent, tuple[str, ...]] = {
     "repeat": ("repeat", "pardon", "didn't catch", "didn't hear", "can't hear",
                "come again", "one more time", "once more", "say that", "say it", "missed that",
-               "didn't understand", "speak up", "louder", "breaking up", "bad line"),
+               "didn't understand", "speak up", "louder", "breaking up", "bad line", "deaf",
+               "hard of hearing"),
     "opt_out": ("unsubscribe", "stop calling", "don't call", "do not call", "remove my",
                 "remove me", "off your list", "off the list", "opt out", "opt me out",
                 "no more calls", "not interested", "leave me alone", "leave us alone"),
@@ -109,7 +110,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         rf"\bwhy (?:are you|am i|is|do you|you)\b.*\b(?:{_CALL}|getting)\b",
         r"\bwhat do you want\b",
         r"\bpurpose of (?:this|the|your|it)\b|\bwhat's the purpose\b",
-        r"\b(?:where|how) (?:did|do|'d) you get (?:my|this|our) (?:number|details)\b",
+        r"\byou get (?:my|this|our) (?:number|details)\b",  # where / how did (a word often lost)
         r"\bis this (?:the|a|an) (?:\w+ )?(?:committee|office|council|company|centre|center)\b",
         r"\bare you (?:from|with) (?:the|a)\b",
         r"\bwhat's all this\b",

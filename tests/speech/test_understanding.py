@@ -109,6 +109,8 @@ def test_the_question_gives_phrases_their_meaning() -> None:
         ("is this scam", "who_is_calling"), ("i need human not robot", "human"),
         ("What's the purpose of it?", "who_is_calling"),
         ("Where did you get my number from?", "who_is_calling"),
+        ("oh you get my number this", "who_is_calling"),  # "how did" lost
+        ("Once more please, I'm a bit deaf", "repeat"), ("I'm hard of hearing", "repeat"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:
