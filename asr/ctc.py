@@ -107,6 +107,48 @@ def greedy(log_probs: np.ndarray, vocab: tuple[str, ...] = VOCAB) -> Reading:
     return Reading(tuple(words), float(log_probs.max(axis=1).sum()))
 
 
+def _logaddexp(a: float, b: float) -> float:
+    if a < b:
+        a, b = b, a
+    return a if b == -math.inf else a + math.log1p(math.exp(b - a))
+
+
+def beam(
+    log_probs: np.ndarray, vocab: tuple[str, ...] = VOCAB, width: int = 8, prune: float = -7.0
+) -> list[Reading]:
+    """The ``width`` most probable label sequences (CTC prefix beam search, no language
+    model), most probable first; each ``log_prob`` sums every path of its sequence. Labels
+    under ``prune`` (log) in a frame are not tried there. ``OTHER`` is kept apart while
+    searching (it separates words) and left out of the readings, as in ``greedy``."""
+    # prefix -> (log p of its paths ending in a blank, ... ending in its last label)
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
+    for row in log_probs:
+        tried = [(int(c), float(row[c])) for c in np.flatnonzero(row > prune)]
+        grown: dict[tuple[int, ...], list[float]] = {}
+        for prefix, (blank_end, label_end) in beams.items():
+            total = _logaddexp(blank_end, label_end)
+            last = prefix[-1] if prefix else -1
+            for label, p in tried:
+                if label == 0:
+                    entry = grown.setdefault(prefix, [-math.inf, -math.inf])
+                    entry[0] = _logaddexp(entry[0], total + p)
+                    continue
+                entry = grown.setdefault((*prefix, label), [-math.inf, -math.inf])
+                if label == last:  # a new label only after a blank; else the same one goes on
+                    entry[1] = _logaddexp(entry[1], blank_end + p)
+                    same = grown.setdefault(prefix, [-math.inf, -math.inf])
+                    same[1] = _logaddexp(same[1], label_end + p)
+                else:
+                    entry[1] = _logaddexp(entry[1], total + p)
+        ranked = sorted(grown.items(), key=lambda kv: -_logaddexp(*kv[1]))[:width]
+        beams = {prefix: (ends[0], ends[1]) for prefix, ends in ranked}
+    readings = [
+        Reading(tuple(vocab[i] for i in prefix if vocab[i] != OTHER), _logaddexp(*ends))
+        for prefix, ends in beams.items()
+    ]
+    return sorted(readings, key=lambda r: -r.log_prob)
+
+
 class CtcHead:
     """A trained head (its weights and vocabulary), loaded once per process."""
 

@@ -39,6 +39,7 @@ from asr.ctc import (
     ANSWER_WEIGHTS,
     CtcHead,
     TemperatureGrammar,
+    beam,
     confidence_of,
     greedy,
     temperature_forms,
@@ -104,6 +105,15 @@ class Recognition:
 
 
 @dataclass(frozen=True)
+class HeadReading:
+    """One reading of the answers head, what it says, and its share of the head's vote."""
+
+    text: str
+    understood: Understood | None
+    share: float
+
+
+@dataclass(frozen=True)
 class RecognizerConfig:
     beam_size: int = 5
     window_s: float = 10.0
@@ -121,6 +131,7 @@ class RecognizerConfig:
     # them say one thing and the head another, the head decides (it read "nah" where Whisper
     # wrote "Yeah."); such an answer's confidence stays near 0.75 and it is read back
     answer_reader_share: float = 1.05
+    answer_beam: int = 8  # readings of the answers head that vote on a request (1: best path)
 
 
 class Recognizer:
@@ -265,15 +276,14 @@ class Recognizer:
         if by_reader:
             chosen_text, understood, confidence = self._read_temperature(frames, hypotheses, extra)
         else:
-            reading: tuple[str, Understood | None] | None = None
+            heard: list[HeadReading] = []
             if self._answers is not None and expect in ("yes_no", "intent"):
-                heard = greedy(self._answers.log_probs(frames), self._answers.vocab).text
-                extra["answer_reader"] = heard
-                reading = (heard, self._understand(expect, heard, options))
+                heard = self._read_answer(frames, expect, options)
+                extra["answer_reader"] = heard[0].text
             chosen_text, understood, confidence = self._choose(
-                hypotheses, expect, options, also=reading
+                hypotheses, expect, options, also=heard
             )
-            if reading is not None and understood is not None and reading[1] is None:
+            if heard and understood is not None and all(h.understood is None for h in heard):
                 # Whisper found an answer the head heard nothing of: read it back.
                 confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
                 extra["answer_reader_disagrees"] = True
@@ -456,16 +466,42 @@ class Recognizer:
             max_c=self.config.temperature_max_c,
         )
 
+    def _read_answer(
+        self, frames: np.ndarray, expect: Expect, options: Sequence[str]
+    ) -> list[HeadReading]:
+        """The answers head's readings, each with what it says and its share of the head's
+        vote. For requests, its most probable readings (CTC beam), shared by probability:
+        where the best is a fragment ("oh you get my number this"), a near one often says it
+        whole, and a wrong request rarely comes up, so even a small share is evidence
+        (docs/decisions.md)."""
+        assert self._answers is not None
+        log_probs = self._answers.log_probs(frames)
+        if expect != "intent" or self.config.answer_beam <= 1:
+            # yes/no: its best path alone. Near readings of a yes are often a no ("yeah" /
+            # "nah"), and sharing out the head's vote let Whisper win flat disagreements the
+            # head had decided (dev sets: 5 and 2 answers worse).
+            best = greedy(log_probs, self._answers.vocab)
+            return [HeadReading(best.text, self._understand(expect, best.text, options), 1.0)]
+        readings = beam(log_probs, self._answers.vocab, self.config.answer_beam)
+        top = readings[0].log_prob
+        weights = [math.exp(r.log_prob - top) for r in readings]
+        total = sum(weights)
+        return [
+            HeadReading(r.text, self._understand(expect, r.text, options), w / total)
+            for r, w in zip(readings, weights, strict=True)
+        ]
+
     def _choose(
         self,
         hypotheses: list[Hypothesis],
         expect: Expect,
         options: Sequence[str],
-        also: tuple[str, Understood | None] | None = None,
+        also: Sequence[HeadReading] = (),
     ) -> tuple[str, Understood | None, float]:
         """The transcript and value with most probability among hypotheses that parse;
-        ``also``, the answers head's reading and what it says, votes with
-        ``answer_reader_share`` of the hypotheses' whole weight."""
+        ``also``, the answers head's readings, vote with ``answer_reader_share`` of the
+        hypotheses' whole weight, shared out by their probability (what of it falls on
+        readings that say nothing is the head's vote for nothing)."""
         if not hypotheses:
             return "", None, 0.0
         top = max(h.log_prob for h in hypotheses)
@@ -483,10 +519,14 @@ class Recognizer:
             votes[parsed.value] = votes.get(parsed.value, 0.0) + vote
             if parsed.value not in example or vote > example[parsed.value][0]:
                 example[parsed.value] = (vote, hypothesis.text, parsed)
-        if also is not None and also[1] is not None:
-            heard, parsed = also
-            weight = self.config.answer_reader_share * total
-            total += weight
+        head_weight = 0.0
+        if any(h.understood is not None for h in also):
+            head_weight = self.config.answer_reader_share * total
+            total += head_weight
+        for head in also:
+            if head.understood is None:
+                continue
+            heard, parsed, weight = head.text, head.understood, head_weight * head.share
             # The head writes only words it knows, so it often hears part of what Whisper
             # heard whole ("again" of "Don't call again."): then Whisper's longer reading is
             # what the head confirms, and gets the head's vote.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -72,6 +73,28 @@ def test_greedy_reading_keeps_words_and_drops_other_words() -> None:
     assert reading.text == "thirty seven and a half" and reading.log_prob > -1.0
     # a word said twice needs a blank between: the helper puts one after every word
     assert ctc.greedy(_frames_saying("one", "one")).text == "one one"
+
+
+def test_the_beam_finds_the_most_probable_sequence_not_path() -> None:
+    vocab = ("<b>", "<w>", "a", "b")
+    # two frames, "a" at 0.4 in each: the best single path is two blanks (0.36), but "a" has
+    # three paths (a a, a -, - a: 0.64); greedy reads nothing, the beam reads "a"
+    frames = np.log(np.array([[0.6, 1e-6, 0.4, 1e-6]] * 2))
+    assert ctc.greedy(frames, vocab).text == ""
+    readings = ctc.beam(frames, vocab, width=4)
+    assert [r.text for r in readings[:2]] == ["a", ""]
+    assert readings[0].log_prob == pytest.approx(np.log(0.64), abs=1e-5)
+    assert readings[1].log_prob == pytest.approx(np.log(0.36), abs=1e-5)
+    # a label said twice needs a blank between; without one it is said once
+    twice = np.log(np.array([[1e-6, 1e-6, 1.0, 1e-6], [1.0, 1e-6, 1e-6, 1e-6],
+                             [1e-6, 1e-6, 1.0, 1e-6]]))  # fmt: skip
+    assert ctc.beam(twice, vocab)[0].text == "a a"
+    assert ctc.beam(twice[[0, 2]], vocab)[0].text == "a"
+    # on clear frames the best reading is greedy's, and no more than ``width`` come back
+    said = _frames_saying("<w>", "thirty", "seven", "and", "a", "half")
+    best = ctc.beam(said, width=3)
+    assert best[0].text == ctc.greedy(said).text and len(best) <= 3
+    assert all(a.log_prob >= b.log_prob for a, b in itertools.pairwise(best))
 
 
 def test_targets_map_other_words_to_one_token() -> None:

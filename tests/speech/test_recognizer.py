@@ -15,7 +15,7 @@ import pytest
 
 from asr.canonical import MAX_CONFIDENCE
 from asr.evaluate import evaluate
-from asr.recognizer import WHISPER_RATE, Recognizer
+from asr.recognizer import WHISPER_RATE, HeadReading, Recognizer
 from asr.testset import load
 from ivr.audio import SAMPLE_RATE, from_float, resample, to_float
 from ivr.speech import Synthesizer
@@ -202,7 +202,7 @@ def test_the_answers_head_confirms_a_fuller_whisper_reading(recognizer: Recogniz
 
     def choose(whisper: list[str], head: str) -> object:
         hypotheses = [Hypothesis(text, -0.2 - 0.1 * n, False) for n, text in enumerate(whisper)]
-        reading = (head, understand("intent", head))
+        reading = [HeadReading(head, understand("intent", head), 1.0)]
         return recognizer._choose(hypotheses, "intent", (), also=reading)[1].value  # type: ignore[union-attr]
 
     # the head knew only "what" of the question; alone it is a repeat request
@@ -218,7 +218,43 @@ def test_the_answers_head_decides_a_flat_disagreement(recognizer: Recognizer) ->
 
     hypotheses = [Hypothesis("Yeah.", -0.2, False), Hypothesis("Yeah!", -0.3, False)]
     _, understood, confidence = recognizer._choose(
-        hypotheses, "yes_no", (), also=("nah", understand("yes_no", "nah"))
+        hypotheses, "yes_no", (), also=[HeadReading("nah", understand("yes_no", "nah"), 1.0)]
     )
     assert understood is not None and understood.value is False
     assert confidence < 0.8  # read back: the two readers did not agree
+
+
+def test_a_near_reading_of_the_answers_head_carries_a_request(recognizer: Recognizer) -> None:
+    from asr.recognizer import Hypothesis
+    from ivr.understanding import understand
+
+    def head(*readings: tuple[str, float]) -> list[HeadReading]:
+        return [HeadReading(text, understand("intent", text), share) for text, share in readings]
+
+    whisper = [Hypothesis("So if you get my gun.", -0.3, False)]  # nothing a request says
+    fragment = ("oh you get my thumb this", 0.8)  # the head's best reading: nothing either
+    near = ("oh you get my number this", 0.15)
+    text, understood, confidence = recognizer._choose(
+        whisper, "intent", (), also=head(fragment, near)
+    )
+    assert understood is not None and understood.value == "who_is_calling"
+    assert text == near[0] and confidence < 0.8  # a small share of the vote: read back
+    assert recognizer._choose(whisper, "intent", (), also=head(fragment))[1] is None
+    # the share is of the head's vote: a near reading does not outvote Whisper's whole one
+    said = [Hypothesis("Can you repeat that?", -0.2, False)]
+    assert recognizer._choose(said, "intent", (), also=head(fragment, near))[1].value == "repeat"  # type: ignore[union-attr]
+
+
+def test_the_answers_head_reads_requests_in_n_best_and_yes_no_by_best_path(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    pcm = bytes(4000) + bot_voice.synthesize("who is calling please").pcm + bytes(4000)
+    audio, _, _ = recognizer.speech(pcm)
+    assert audio is not None
+    frames = recognizer.encoder_frames(audio)
+    requests = recognizer._read_answer(frames, "intent", ())
+    assert 1 < len(requests) <= recognizer.config.answer_beam
+    assert sum(r.share for r in requests) == pytest.approx(1.0)
+    assert requests[0].understood is not None and requests[0].understood.value == "who_is_calling"
+    yes_no = recognizer._read_answer(frames, "yes_no", ())
+    assert [(r.text, r.share) for r in yes_no] == [(requests[0].text, 1.0)]
