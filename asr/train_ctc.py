@@ -53,6 +53,11 @@ TRAIN_VARIANTS = tuple(
     v for v in _ALL_VARIANTS if v not in _SKIP_VARIANTS and v not in ESPEAK_VARIANTS["heldout"]
 )
 TRAIN_BASES = ESPEAK_BASES["dev"]
+# The test set's held-out accents but one, for seeds asked to hear them (``--accents``): spoken
+# with training variants only, so the held-out split's voices (base and variant together) stay
+# unheard. West Midlands is never trained on: the accent no head has heard, to measure with.
+UNHEARD_BASE = "en-gb-x-gbcwmd"
+ACCENT_BASES = tuple(base for base in ESPEAK_BASES["heldout"] if base != UNHEARD_BASE)
 TRAIN_PIPER_SCALES = (0.95, 1.05, 1.0)
 # flite's voices of recorded people; awb (Scottish) is kept out, to measure unseen voices with.
 TRAIN_FLITE = ("kal", "kal16", "rms", "slt")
@@ -243,11 +248,13 @@ def answer_texts(rng: random.Random, count: int) -> list[str]:
     return texts
 
 
-def training_voices(rng: random.Random, flite: bool = False) -> list[str]:
+def training_voices(rng: random.Random, flite: bool = False, accents: bool = False) -> list[str]:
     """Every training voice; with ``flite``, as many flite voices at random stretches as make
-    ``FLITE_SHARE`` of the list (four flite speakers against hundreds of espeak-ng ones)."""
+    ``FLITE_SHARE`` of the list (four flite speakers against hundreds of espeak-ng ones); with
+    ``accents``, the espeak-ng bases include ``ACCENT_BASES``."""
+    bases = TRAIN_BASES + ACCENT_BASES if accents else TRAIN_BASES
     specs = voice_specs(
-        rng, TRAIN_PIPER_SCALES, TRAIN_BASES, TRAIN_VARIANTS, speeds=(120, 195), pitches=(25, 75)
+        rng, TRAIN_PIPER_SCALES, bases, TRAIN_VARIANTS, speeds=(120, 195), pitches=(25, 75)
     )
     if flite:
         extra = round(len(specs) * FLITE_SHARE / (1 - FLITE_SHARE))
@@ -277,22 +284,27 @@ def _render(text: str, voice: str, seed: int, babble: list[np.ndarray]) -> bytes
 
 
 def build_data(
-    folder: Path, count: int, seed: int, task: str = "temperature", flite: bool = False
+    folder: Path,
+    count: int,
+    seed: int,
+    task: str = "temperature",
+    flite: bool = False,
+    accents: bool = False,
 ) -> Path:
     """Synthesise ``count`` answers and store their encoder frames; returns the .npz path.
-    ``flite``: some of the voices are flite's (``training_voices``)."""
+    ``flite``, ``accents``: more voices (``training_voices``)."""
     from asr.recognizer import Recognizer
     from ivr.config import Settings
 
     prefix = "" if task == "temperature" else f"{task}-"
-    name = f"s{seed}-n{count}{'-flite' if flite else ''}"
+    name = f"s{seed}-n{count}{'-flite' if flite else ''}{'-accents' if accents else ''}"
     out = folder / f"{prefix}frames-{name}.npz"
     if out.is_file():
         return out
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"ctc-{seed}" if task == "temperature" else f"ctc-{task}-{seed}")
     texts = training_texts(rng, count) if task == "temperature" else answer_texts(rng, count)
-    voices = training_voices(rng, flite)
+    voices = training_voices(rng, flite, accents)
     chosen = [rng.choice(voices) for _ in texts]
     babble = [_speak(v, "the market is open until six and the bus comes at noon") for v in
               ("espeak:en-us+m3:170:50", "espeak:en-gb+f3:160:60", "espeak:en-029+m1:150:40",
@@ -546,6 +558,10 @@ def main() -> None:
         "--flite", type=int, nargs="*", default=[], metavar="SEED",
         help="seeds whose answers are in part spoken by flite's voices (Debian package flite)",
     )  # fmt: skip
+    parser.add_argument(
+        "--accents", type=int, nargs="*", default=[], metavar="SEED",
+        help="seeds whose espeak-ng voices include the held-out accents but one (ACCENT_BASES)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path)
     parser.add_argument("--start", type=Path, help="go on from this head instead of from scratch")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
@@ -555,7 +571,10 @@ def main() -> None:
     if len(counts) != len(args.seed):
         parser.error(f"--answers: give one count, or one per seed ({len(args.seed)})")
     seeds = zip(counts, args.seed, strict=True)
-    data = [build_data(folder, n, seed, args.task, seed in args.flite) for n, seed in seeds]
+    data = [
+        build_data(folder, n, seed, args.task, seed in args.flite, seed in args.accents)
+        for n, seed in seeds
+    ]
     vocab = ctc.VOCAB if args.task == "temperature" else ANSWER_VOCAB
     out = args.out or (ctc.WEIGHTS if args.task == "temperature" else ctc.ANSWER_WEIGHTS)
     train(data, out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0], vocab=vocab,

@@ -23,6 +23,15 @@ def test_training_uses_no_held_out_voice_or_phrasing() -> None:
     assert abs(len(flite) / len(with_flite) - train_ctc.FLITE_SHARE) < 0.01
     assert {v.split(":")[1] for v in flite} == set(train_ctc.TRAIN_FLITE)  # awb stays unseen
     assert "awb" not in train_ctc.TRAIN_FLITE and not any(v.startswith("flite:") for v in voices)
+    # the held-out accents but one may be heard, never with a held-out variant
+    accented = train_ctc.training_voices(random.Random(1), accents=True)
+    bases = {v.split(":")[1].split("+")[0] for v in accented if v.startswith("espeak:")}
+    assert bases == set(train_ctc.TRAIN_BASES) | set(train_ctc.ACCENT_BASES)
+    assert train_ctc.UNHEARD_BASE in testset.ESPEAK_BASES["heldout"]
+    assert train_ctc.UNHEARD_BASE not in bases and len(train_ctc.ACCENT_BASES) == 3
+    assert not {v.split("+")[1].split(":")[0] for v in accented if v.startswith("espeak:")} & set(
+        testset.ESPEAK_VARIANTS["heldout"]
+    )
     texts = train_ctc.training_texts(random.Random(1), 2000)
     # the held-out split's own carriers never appear
     for carrier in ("about", "I measured", "this morning", "I think", "my temperature was"):
