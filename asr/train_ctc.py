@@ -1,9 +1,11 @@
 """Train the CTC temperature reader (``asr.ctc``): ``python -m asr.train_ctc``.
 
 1. Answers are synthesised from voices the test set's held-out split never uses (the dev
-   espeak-ng bases with every variant but the held-out ones, piper at its own length scales)
-   and phrasings of our own, with room noise at random levels, through the same telephone
-   line as the test set (300-3400 Hz, G.711).
+   espeak-ng bases with every variant but the held-out ones, piper at its own length scales;
+   with ``--flite``, flite's voices but awb; with ``--accents``, three of the held-out
+   split's four accents too, with training variants) and phrasings of our own, with room
+   noise at random levels, through the same telephone line as the test set (300-3400 Hz,
+   G.711).
 2. Each goes through the recogniser's own front end (speech gate, trim, 10 s window, tiny.en
    encoder); the encoder frames are the head's input.
 3. A three-layer convolutional head is fitted with CTC loss (JAX + optax, the ``train`` extra;
