@@ -27,8 +27,10 @@ from ivr.speech import Synthesizer
 # canonical yes/no and the digit prompt: 0.17, 0.67, 0.79.
 # With the CTC heads (asr/ctc.py; ts6 render): temperature 0.875, yes_no 0.958, intent 0.708,
 # silence 1.0, nothing wrong given with confidence >= 0.8. With the answers head retrained on
-# wider phrasings and the intent cues (2026-11-26): yes_no 0.958, intent 0.875.
-FLOORS = {"temperature": 0.8, "yes_no": 0.875, "intent": 0.75, "silence": 1.0}
+# wider phrasings and the intent cues (2026-11-26): yes_no 0.958, intent 0.875. With the
+# answers head's n-best vote on requests and both heads trained with three held-out accents
+# (night): temperature 0.875, yes_no 0.958, intent 0.917.
+FLOORS = {"temperature": 0.8, "yes_no": 0.875, "intent": 0.875, "silence": 1.0}
 
 
 @pytest.mark.slow
@@ -45,8 +47,10 @@ def test_accuracy_floors_on_heldout_voices(recognizer: Recognizer, testset_manif
 # The same kind of set spoken by flite's awb (asr/testset.py "speaker"), a voice of another
 # engine: measured 2026-11-26 with the temperature head trained on flite's other voices:
 # temperature 0.917, yes_no 0.958, intent 0.75, silence 1.0 (before it: temperature 0.75 on
-# the 60-per-kind render). One clip below.
-SPEAKER_FLOORS = {"temperature": 0.875, "yes_no": 0.917, "intent": 0.708, "silence": 1.0}
+# the 60-per-kind render). One clip below. The temperature head trained on with the accents
+# (night) reads one of these 24 less well (0.875; 0.933 -> 0.917 on the 60-per-kind render)
+# and festival's ked one better: the floor keeps its one clip of margin, at 0.833.
+SPEAKER_FLOORS = {"temperature": 0.833, "yes_no": 0.917, "intent": 0.708, "silence": 1.0}
 
 
 @pytest.mark.slow
