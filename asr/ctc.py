@@ -6,7 +6,8 @@ scoring of every value loses to free decoding (docs/decisions.md). A head reads 
 encoder output the recogniser already computed, with a closed vocabulary plus one token for
 any other word, and no language model at all: what decides is the audio. The temperature
 head is read under a grammar of every plausible way of saying a temperature
-(``TemperatureGrammar``); the answers head's free reading votes beside Whisper's hypotheses.
+(``TemperatureGrammar``); the answers head's free readings vote beside Whisper's hypotheses
+(its best path for yes/no, its n-best from ``beam`` for requests).
 
 They are trained (``python -m asr.train_ctc``) on answers spoken by voices and phrasings that
 the test set's held-out split does not use, through the same telephone line, and shipped as
