@@ -262,6 +262,15 @@ def voice_specs(
     return specs
 
 
+def espeak_parts(spec: str | None) -> tuple[str, str] | None:
+    """The espeak-ng base (the accent) and variant of a voice spec: "espeak:en-us-nyc+m2:150:40"
+    -> ("en-us-nyc", "m2"), the variant "" if it has none; None for any other voice."""
+    if not spec or not spec.startswith("espeak:"):
+        return None
+    base, _, variant = spec.split(":")[1].partition("+")
+    return base, variant
+
+
 def _voices(split: Split, seed: int) -> list[str]:
     if split == "speaker":
         return list(SPEAKER_VOICES)

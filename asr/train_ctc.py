@@ -34,6 +34,7 @@ from asr.testset import (
     NOISES,
     PIPER_LENGTH_SCALES,
     _speak,
+    espeak_parts,
     noise,
     say_decimal,
     telephone_line,
@@ -522,10 +523,8 @@ def train(
 
 def _validation_voice(voice: str) -> bool:
     """A sixth of the espeak variants (and no piper voice) are kept for validation."""
-    if not voice.startswith("espeak:"):
-        return False
-    variant = voice.split(":")[1].split("+")[1]
-    return zlib.crc32(variant.encode()) % 6 == 0
+    parts = espeak_parts(voice)
+    return parts is not None and zlib.crc32(parts[1].encode()) % 6 == 0
 
 
 def _save(

@@ -1,17 +1,17 @@
 """The exception family of ivr. Every message says what went wrong and where.
 
-    IvrError
-    ├── ConfigError          a setting is missing or invalid
-    ├── InputError           a value from a person or a file is refused (number, name, text)
-    │   └── DialStringError  a number or channel that is not a valid dial string
-    ├── PbxError             the embedded Asterisk cannot be provisioned, started or stopped
-    ├── AmiError             the Asterisk Manager Interface refused or failed an action
-    │   ├── AmiConnectionError   not connected, or the connection was lost
-    │   └── AmiTimeout           no response in time
-    ├── AudioSocketError     a malformed frame or a broken media stream
-    ├── SpeechError          a model or voice cannot be loaded or run
-    ├── ScriptError          a dialogue script is invalid (file, line, column)
-    └── ImportRowsError      a household file has bad rows (row, column)
+IvrError
+├── ConfigError          a setting is missing or invalid
+├── InputError           a value from a person or a file is refused (number, name, text)
+│   └── DialStringError  a number or channel that is not a valid dial string
+├── PbxError             the embedded Asterisk cannot be provisioned, started or stopped
+├── AmiError             the Asterisk Manager Interface refused or failed an action
+│   ├── AmiConnectionError   not connected, or the connection was lost
+│   └── AmiTimeout           no response in time
+├── AudioSocketError     a malformed frame or a broken media stream
+├── SpeechError          a model or voice cannot be loaded or run
+├── ScriptError          a dialogue script is invalid (file, line, column)
+└── ImportRowsError      a household file has bad rows (row, column)
 """
 
 from __future__ import annotations

@@ -12,14 +12,20 @@ from ivr.cli.bench import bench_app
 
 @bench_app.command("report")
 def bench_report(
-    households: Annotated[int, typer.Option("--households", min=10, max=500_000,
-                                            help="Neighbourhood size to generate.")] = 2046,
-    fetches: Annotated[int, typer.Option("--fetches", min=3, max=1000,
-                                         help="Map page fetches to time.")] = 20,
+    households: Annotated[
+        int,
+        typer.Option("--households", min=10, max=500_000, help="Neighbourhood size to generate."),
+    ] = 2046,
+    fetches: Annotated[
+        int, typer.Option("--fetches", min=3, max=1000, help="Map page fetches to time.")
+    ] = 20,
     database_url: Annotated[
         Optional[str],  # noqa: UP045 - typer reads the annotation at run time
-        typer.Option("--database-url", help="Scratch database (default: a temporary SQLite "
-                     "file). It gets a generated street: never point it at real data."),
+        typer.Option(
+            "--database-url",
+            help="Scratch database (default: a temporary SQLite "
+            "file). It gets a generated street: never point it at real data.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:

@@ -32,9 +32,10 @@ TTS_TEXTS = (
 
 def _accent(voice: str | None) -> str | None:
     """The espeak-ng base of a voice spec ("espeak:en-us-nyc+m2:150:40" -> "en-us-nyc")."""
-    if not voice or not voice.startswith("espeak:"):
-        return None
-    return voice.split(":")[1].split("+")[0]
+    from asr.testset import espeak_parts
+
+    parts = espeak_parts(voice)
+    return None if parts is None else parts[0]
 
 
 def _kinds(accuracy: dict[str, float]) -> dict[str, float]:

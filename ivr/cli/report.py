@@ -27,8 +27,10 @@ def serve_command(
     from ivr.web.server import serve  # the web stack loads only for this command
 
     settings = state(ctx).settings
-    typer.echo(f"report view on http://{host or settings.report_host}:"
-               f"{port or settings.report_port}/", err=True)
+    typer.echo(
+        f"report view on http://{host or settings.report_host}:{port or settings.report_port}/",
+        err=True,
+    )
     serve(settings, host, port)
 
 

@@ -432,9 +432,7 @@ class Attempt(Base):
     __tablename__ = "attempts"
     __table_args__ = (Index("ix_attempts_state", "state"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    uuid: Mapped[str] = mapped_column(
-        String(36), unique=True, default=lambda: str(uuidlib.uuid4())
-    )
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuidlib.uuid4()))
     task_id: Mapped[int | None] = mapped_column(
         ForeignKey("tasks.id", ondelete="SET NULL"), index=True
     )

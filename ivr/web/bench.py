@@ -68,7 +68,10 @@ class ReportFigures:
 
 
 def run_report_bench(
-    households: int, *, map_fetches: int = 20, database_url: str | None = None,
+    households: int,
+    *,
+    map_fetches: int = 20,
+    database_url: str | None = None,
     import_rows: int | None = None,
 ) -> ReportFigures:
     with tempfile.TemporaryDirectory(prefix="ivr-bench-report-") as tmp:
@@ -123,13 +126,24 @@ def build_bench_database(db: Database, households: int, password: str) -> list[i
             for call in range(CALLS_PER_SAMPLE):
                 at = started + timedelta(hours=call)
                 attempt = Attempt(
-                    household_id=household_id, number="+8619900000000",
-                    state=AttemptState.COMPLETED, queued_at=at, answered_at=at, ended_at=at,
+                    household_id=household_id,
+                    number="+8619900000000",
+                    state=AttemptState.COMPLETED,
+                    queued_at=at,
+                    answered_at=at,
+                    ended_at=at,
                     duration_s=30.0,
                     turns=[
-                        Turn(seq=seq, step=f"step{seq}", prompt_text="What is your temperature?",
-                             heard_text="thirty six point six", expect="temperature",
-                             value=36.6, confidence=0.9, started_at=at)
+                        Turn(
+                            seq=seq,
+                            step=f"step{seq}",
+                            prompt_text="What is your temperature?",
+                            heard_text="thirty six point six",
+                            expect="temperature",
+                            value=36.6,
+                            confidence=0.9,
+                            started_at=at,
+                        )
                         for seq in range(1, TURNS_PER_CALL + 1)
                     ],
                 )
@@ -143,8 +157,9 @@ def serving(settings: Settings, db: Database) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, db), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(settings, db), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="bench-report-server", daemon=True)
     thread.start()
@@ -177,8 +192,9 @@ def _measure(base_url: str, password: str, sample: list[int], map_fetches: int) 
         token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
         if token is None:
             raise IvrError("no CSRF token on the login page")
-        signed_in = client.post("/login", data={"username": "bench", "password": password,
-                                                "csrf_token": token[1]})
+        signed_in = client.post(
+            "/login", data={"username": "bench", "password": password, "csrf_token": token[1]}
+        )
         if signed_in.url.path != "/map":
             raise IvrError(f"bench sign-in failed ({signed_in.status_code})")
         first = client.get("/map")  # warm-up: template compilation, caches
@@ -187,14 +203,14 @@ def _measure(base_url: str, password: str, sample: list[int], map_fetches: int) 
         for _ in range(map_fetches):
             ms, response = _timed(client, "/map")
             timings.map_ms.append(ms)
-            timings.map_bytes = int(response.headers.get("content-length") or
-                                    len(response.content))
+            timings.map_bytes = int(response.headers.get("content-length") or len(response.content))
         timings.page_ms = [_timed(client, f"/households/{hid}")[0] for hid in sample]
         committee = re.search(r'href="/map\?committee=(\d+)"', first.text)
         if not timings.draws_rooms and committee:
             fewer = max(3, map_fetches // 4)  # the street's every room is slow by design
-            timings.committee_ms = [_timed(client, f"/map?committee={committee[1]}")[0]
-                                    for _ in range(map_fetches)]
+            timings.committee_ms = [
+                _timed(client, f"/map?committee={committee[1]}")[0] for _ in range(map_fetches)
+            ]
             timings.all_rooms_ms = [_timed(client, "/map?all=1")[0] for _ in range(fewer)]
     return timings
 

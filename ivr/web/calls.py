@@ -63,9 +63,7 @@ def load_household_record(session: Session, household: Household) -> HouseholdRe
     )
     campaign_ids = {a.campaign_id for a in attempts} | {f.campaign_id for f in flags}
     campaigns = _names(session, Campaign, campaign_ids - {None})
-    staff_ids = {c.staff_user_id for c in household.status_changes} | {
-        f.resolved_by for f in flags
-    }
+    staff_ids = {c.staff_user_id for c in household.status_changes} | {f.resolved_by for f in flags}
     staff = _names(session, StaffUser, staff_ids - {None})
     calls = [
         CallView(a, campaigns.get(a.campaign_id or 0, ""), answers.get(a.id, [])) for a in attempts
@@ -73,8 +71,9 @@ def load_household_record(session: Session, household: Household) -> HouseholdRe
     return HouseholdRecord(calls, flags, _history(household, flags, staff))
 
 
-def _names(session: Session, model: type[Campaign] | type[StaffUser], ids: set[int | None]
-           ) -> dict[int, str]:
+def _names(
+    session: Session, model: type[Campaign] | type[StaffUser], ids: set[int | None]
+) -> dict[int, str]:
     if not ids:
         return {}
     label = model.name if model is Campaign else model.username  # type: ignore[union-attr]
@@ -89,19 +88,40 @@ def _history(household: Household, flags: list[Flag], staff: dict[int, str]) -> 
 
     entries = [
         HistoryEntry(
-            c.at, "status", c.from_status.value if c.from_status else None, c.to_status.value,
-            c.reason, by(c.attempt_id, c.staff_user_id), c.attempt_id,
+            c.at,
+            "status",
+            c.from_status.value if c.from_status else None,
+            c.to_status.value,
+            c.reason,
+            by(c.attempt_id, c.staff_user_id),
+            c.attempt_id,
         )
         for c in household.status_changes
     ]
     for flag in flags:
-        entries.append(HistoryEntry(flag.created_at, "flag raised", None, None,
-                                    f"{flag.kind.value}: {flag.detail}".rstrip(": "),
-                                    by(flag.attempt_id, None), flag.attempt_id))
+        entries.append(
+            HistoryEntry(
+                flag.created_at,
+                "flag raised",
+                None,
+                None,
+                f"{flag.kind.value}: {flag.detail}".rstrip(": "),
+                by(flag.attempt_id, None),
+                flag.attempt_id,
+            )
+        )
         if flag.resolved_at is not None:
-            entries.append(HistoryEntry(flag.resolved_at, "flag resolved", None, None,
-                                        f"{flag.kind.value}: {flag.resolution}",
-                                        by(None, flag.resolved_by), None))
+            entries.append(
+                HistoryEntry(
+                    flag.resolved_at,
+                    "flag resolved",
+                    None,
+                    None,
+                    f"{flag.kind.value}: {flag.resolution}",
+                    by(None, flag.resolved_by),
+                    None,
+                )
+            )
     entries.extend(
         HistoryEntry(note.at, "note", None, None, note.text, f"staff {note.author}", None)
         for note in note_entries(household.notes)

@@ -42,8 +42,9 @@ class CampaignRow:
 
     @property
     def finished(self) -> int:
-        return sum(self.tasks[s.value] for s in (TaskState.DONE, TaskState.EXHAUSTED,
-                                                 TaskState.SKIPPED))
+        return sum(
+            self.tasks[s.value] for s in (TaskState.DONE, TaskState.EXHAUSTED, TaskState.SKIPPED)
+        )
 
 
 @dataclass
@@ -68,14 +69,21 @@ class CampaignFigures:
         return self.row.tasks[TaskState.DONE.value] / total if total else None
 
 
-def campaign_rows(session: Session, viewer: Viewer, campaign_id: int | None = None
-                  ) -> list[CampaignRow]:
+def campaign_rows(
+    session: Session, viewer: Viewer, campaign_id: int | None = None
+) -> list[CampaignRow]:
     """Campaigns with their task counts by state, newest first. Committee staff see only those
     with households of their committee, counted over those households alone."""
     scoped_tasks = and_(Task.campaign_id == Campaign.id, viewer.household_clause(Task.household_id))
     query = (
-        select(Campaign.id, Campaign.name, Campaign.state, Campaign.created_at, Task.state,
-               func.count(Task.id))
+        select(
+            Campaign.id,
+            Campaign.name,
+            Campaign.state,
+            Campaign.created_at,
+            Task.state,
+            func.count(Task.id),
+        )
         .outerjoin(Task, scoped_tasks)
         .group_by(Campaign.id, Campaign.name, Campaign.state, Campaign.created_at, Task.state)
         .order_by(Campaign.created_at.desc(), Campaign.id.desc())

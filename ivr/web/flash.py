@@ -12,4 +12,3 @@ KEY = "flash"
 def redirect_with(request: Request, url: str, message: str, kind: str = "ok") -> RedirectResponse:
     request.session[KEY] = [kind, message]
     return RedirectResponse(url, status_code=303)
-

@@ -48,8 +48,9 @@ async def change_status(request: Request) -> Response:
     def apply(session: Session, household: Household, viewer: Viewer) -> str:
         if colour not in {c.value for c in Colour}:
             raise InputError(f"unknown colour {colour!r}")
-        change = set_status(session, household, Colour(colour), reason,
-                            staff_user_id=viewer.user_id)
+        change = set_status(
+            session, household, Colour(colour), reason, staff_user_id=viewer.user_id
+        )
         return f"Status set to {colour}." if change else f"Status was already {colour}."
 
     return await _edit(request, apply)
@@ -101,8 +102,13 @@ async def start_call(request: Request) -> Response:
     back = f"/households/{household_id}"
     try:
         attempt_id = await clicktocall.start_staff_call(
-            app_state.db, app_state.settings, household_id=household_id, phone_id=phone.id,
-            number=phone.number, staff_user_id=viewer.user_id, sip_endpoint=viewer.sip_endpoint,
+            app_state.db,
+            app_state.settings,
+            household_id=household_id,
+            phone_id=phone.id,
+            number=phone.number,
+            staff_user_id=viewer.user_id,
+            sip_endpoint=viewer.sip_endpoint,
         )
     except InputError as exc:
         return redirect_with(request, back, str(exc), "error")

@@ -167,8 +167,9 @@ def load_street_map(
     for household_id, kind in session.execute(open_flags):
         flag_kinds[household_id].append(kind.value)
     street.flag_kinds = dict(flag_kinds)
-    urgent = sorted(flag_kinds, key=lambda h: (min(URGENCY.index(FlagKind(k)) for k in
-                                                   flag_kinds[h]), h))
+    urgent = sorted(
+        flag_kinds, key=lambda h: (min(URGENCY.index(FlagKind(k)) for k in flag_kinds[h]), h)
+    )
     street.to_visit = _placed(session, urgent[:list_max])
     if flt.marks_rooms:
         street.hits = set(session.scalars(in_scope.where(match_clause(flt))))
@@ -189,14 +190,28 @@ def _placed(session: Session, household_ids: list[int]) -> list[PlacedRoom]:
 def street_overview(session: Session) -> StreetMap:
     """Every building of the street with its households counted by colour: one GROUP BY."""
     rows = session.execute(
-        select(Committee.id, Committee.name, Building.id, Building.name, Building.sort_key,
-               Household.status, func.count(), func.sum(case((Household.flagged, 1), else_=0)))
+        select(
+            Committee.id,
+            Committee.name,
+            Building.id,
+            Building.name,
+            Building.sort_key,
+            Household.status,
+            func.count(),
+            func.sum(case((Household.flagged, 1), else_=0)),
+        )
         .select_from(Household)
         .join(Unit, Household.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id)
         .join(Committee, Building.committee_id == Committee.id)
-        .group_by(Committee.id, Committee.name, Building.id, Building.name, Building.sort_key,
-                  Household.status)
+        .group_by(
+            Committee.id,
+            Committee.name,
+            Building.id,
+            Building.name,
+            Building.sort_key,
+            Household.status,
+        )
     )
     committees: dict[int, CommitteeBlock] = {}
     buildings: dict[int, tuple[CommitteeBlock, int, BuildingBlock]] = {}

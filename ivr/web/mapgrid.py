@@ -78,11 +78,14 @@ def building_bars(committee: CommitteeBlock) -> Markup:
             if building.counts[colour]:
                 height = BAR_HEIGHT * building.counts[colour] / tallest
                 y -= height
-                parts.append(f'<rect class="{colour}" x="{x}" y="{y:.1f}" width="{BAR_WIDTH}" '
-                             f'height="{height:.1f}"/>')
+                parts.append(
+                    f'<rect class="{colour}" x="{x}" y="{y:.1f}" width="{BAR_WIDTH}" '
+                    f'height="{height:.1f}"/>'
+                )
         if building.flagged:
-            parts.append(f'<circle class="flagdot" cx="{x + BAR_WIDTH / 2}" cy="{y - 3.5:.1f}" '
-                         'r="2.5"/>')
+            parts.append(
+                f'<circle class="flagdot" cx="{x + BAR_WIDTH / 2}" cy="{y - 3.5:.1f}" r="2.5"/>'
+            )
         parts.append("</a>")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every interpolated text is escaped above

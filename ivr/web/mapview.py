@@ -34,13 +34,17 @@ def map_page(request: Request) -> Response:
     viewer: Viewer = request.state.viewer
     flt = parse_filter(request)
     with request.app.state.db.session() as session:
-        street = load_street_map(session, viewer, flt, list_max=LIST_MAX,
-                                 max_rooms=request.app.state.settings.report_map_max_rooms)
+        street = load_street_map(
+            session,
+            viewer,
+            flt,
+            list_max=LIST_MAX,
+            max_rooms=request.app.state.settings.report_map_max_rooms,
+        )
         phones = phones_of(session, [p.household_id for p in street.matches])
         campaigns = campaign_names(session, viewer)
         committees = (
-            session.execute(select(Committee.id, Committee.name).order_by(Committee.name))
-            .all()
+            session.execute(select(Committee.id, Committee.name).order_by(Committee.name)).all()
             if viewer.is_admin
             else []
         )

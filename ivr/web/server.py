@@ -19,10 +19,23 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     host = host or settings.report_host
     port = port or settings.report_port
     if host not in LOCAL_HOSTS:
-        event(log, logging.WARNING, "report view reachable from the network: use TLS in front",
-              host=host, port=port)
+        event(
+            log,
+            logging.WARNING,
+            "report view reachable from the network: use TLS in front",
+            host=host,
+            port=port,
+        )
     app = create_app(settings)
     # no access log (every URL of every household), and log_config=None so uvicorn's own lines
     # go through our root logger and its phone-number masking
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                log_config=None, proxy_headers=False, server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )

@@ -61,8 +61,12 @@ class SessionKeeper:
 
     def start(self, session: dict[str, Any], user: StaffUser) -> None:
         session.clear()
-        session.update(uid=user.id, sid=secrets.token_urlsafe(16),
-                       fp=self.fingerprint(user.password_hash), at=int(time.time()))
+        session.update(
+            uid=user.id,
+            sid=secrets.token_urlsafe(16),
+            fp=self.fingerprint(user.password_hash),
+            at=int(time.time()),
+        )
         new_csrf_token(session)
 
     def end(self, session: dict[str, Any]) -> None:

@@ -36,14 +36,18 @@ class WorkItem:
 
 
 def load_worklist(
-    session: Session, viewer: Viewer, *, campaign_id: int | None = None,
+    session: Session,
+    viewer: Viewer,
+    *,
+    campaign_id: int | None = None,
     kind: FlagKind | None = None,
 ) -> list[WorkItem]:
     if not viewer.is_admin and viewer.committee_id is None:
         return []
     committee_id = None if viewer.is_admin else viewer.committee_id
     flags = [
-        f for f in open_flags(session, committee_id=committee_id, kind=kind)
+        f
+        for f in open_flags(session, committee_id=committee_id, kind=kind)
         if campaign_id is None or f.campaign_id == campaign_id
     ]
     places = household_places(session, {f.household_id for f in flags})

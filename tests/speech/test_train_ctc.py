@@ -16,8 +16,7 @@ def test_training_uses_no_held_out_voice_or_phrasing() -> None:
     assert not set(train_ctc.TRAIN_VARIANTS) & set(testset.ESPEAK_VARIANTS["heldout"])
     assert not set(train_ctc.TRAIN_PIPER_SCALES) & set(testset.PIPER_LENGTH_SCALES["heldout"])
     voices = train_ctc.training_voices(random.Random(1))
-    assert all(v.split(":")[1].split("+")[0] in train_ctc.TRAIN_BASES
-               for v in voices if v.startswith("espeak:"))  # fmt: skip
+    assert {p[0] for v in voices if (p := testset.espeak_parts(v))} <= set(train_ctc.TRAIN_BASES)
     with_flite = train_ctc.training_voices(random.Random(1), flite=True)
     flite = [v for v in with_flite if v.startswith("flite:")]
     assert abs(len(flite) / len(with_flite) - train_ctc.FLITE_SHARE) < 0.01
@@ -25,13 +24,12 @@ def test_training_uses_no_held_out_voice_or_phrasing() -> None:
     assert "awb" not in train_ctc.TRAIN_FLITE and not any(v.startswith("flite:") for v in voices)
     # the held-out accents but one may be heard, never with a held-out variant
     accented = train_ctc.training_voices(random.Random(1), accents=True)
-    bases = {v.split(":")[1].split("+")[0] for v in accented if v.startswith("espeak:")}
+    parts = [p for v in accented if (p := testset.espeak_parts(v))]
+    bases = {base for base, _ in parts}
     assert bases == set(train_ctc.TRAIN_BASES) | set(train_ctc.ACCENT_BASES)
     assert train_ctc.UNHEARD_BASE in testset.ESPEAK_BASES["heldout"]
     assert train_ctc.UNHEARD_BASE not in bases and len(train_ctc.ACCENT_BASES) == 3
-    assert not {v.split("+")[1].split(":")[0] for v in accented if v.startswith("espeak:")} & set(
-        testset.ESPEAK_VARIANTS["heldout"]
-    )
+    assert not {variant for _, variant in parts} & set(testset.ESPEAK_VARIANTS["heldout"])
     texts = train_ctc.training_texts(random.Random(1), 2000)
     # the held-out split's own carriers never appear
     for carrier in ("about", "I measured", "this morning", "I think", "my temperature was"):
