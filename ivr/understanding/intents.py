@@ -65,10 +65,12 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
 # Each is a regular expression on the normalised text (ivr.understanding.text.normalize).
 _CALL = r"(?:call|calls|calling|called|ring|ringing|rang|phone|phoning|contact|contacting)"
 _PERSON = (r"(?:someone|somebody|anyone|anybody|person|people|human|staff|agent|operator|"
-           r"representative|supervisor|manager|worker|officer)")  # fmt: skip
+           r"representative|supervisor|manager|worker|officer|volunteer|official|member|"
+           r"colleague|nurse|doctor)")  # fmt: skip
 CUES: dict[Intent, tuple[str, ...]] = {
     "repeat": (
-        r"^(?:(?:sorry|eh|huh|what|hello|oh|um) )*(?:what|huh|eh)$",  # "huh, what?", not "uh huh"
+        # "huh, what?", "hang on, what?", "you what?" (British), not "uh huh"
+        r"^(?:(?:sorry|eh|huh|what|hello|oh|um|hang on|wait|you) )*(?:what|huh|eh)$",
         r"\bwhat (?:was|is) (?:that|it|the question)\b",
         r"\bwhat's that\b",
         r"\bwhat did you (?:just )?say\b",
@@ -79,15 +81,18 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bslow down\b",
         r"\b(?:very|too|so) quiet\b",
         r"\brun that by me\b",
+        r"\b(?:say|tell|read|go over|run through|give)\b.*\bagain\b(?! (?:tomorrow|later|next))",
     ),
     "opt_out": (
         rf"\b(?:stop|quit|cease|enough)\b.*\b(?:{_CALL}|bothering)\b",
         r"\bstop it\b(?!')",
         rf"\b(?:don't|never|not)\b.*\b{_CALL} (?:me|us|here|again|back|this number)\b",
-        r"\b(?:rather not|don't want to|not want to) be (?:called|contacted|rung|phoned)\b",
+        r"\b(?:rather not|(?:don't|do not|no longer) (?:want|wish) to|not (?:want|wish) to) be "
+        r"(?:called|contacted|rung|phoned|bothered)\b",
         r"\b(?:remove|delete|erase)\b.*\b(?:number|me|us|name|details|records|list|system)\b",
-        r"\btake (?:me|us|my \w+|this number|our \w+) off\b",
-        r"\boff (?:your|the) (?:list|records|system|database)\b",
+        r"\b(?:take|taken|get|got) (?:me|us|my \w+|this number|our \w+) off\b",
+        r"\b(?:be|been|get|getting) taken off\b",
+        r"\boff (?:your|the|this) (?:\w+ )?(?:list|records|system|database)\b",
         rf"\bno more\b.*\b{_CALL}\b",
         r"\bdon't consent\b",
         r"\bhow do i stop\b",
@@ -96,10 +101,13 @@ CUES: dict[Intent, tuple[str, ...]] = {
         # someone named is not someone asked for: "yes, I went to see someone" answers "did you
         # go out?", so a person counts only after a verb that asks to be put through
         rf"(?<!didn't )(?<!haven't )(?<!not )\b(?:talk|speak|speaking|connect|transfer|"
-        rf"put me through|put (?:a|an|me|us)|get me|give me|have a word|word with)\b.*"
-        rf"\b{_PERSON}\b",
+        rf"put me through|put (?:a|an|me|us)|get me|give me|have a word|word with|"
+        rf"pass me|hand me over|put me on)\b.*\b{_PERSON}\b",
+        # a person asked to ring back: "can a staff member call me back?"
+        rf"\b{_PERSON}\b.*\b{_CALL} (?:me|us) back\b",
         r"\b(?:need|want|have) (?:a|an|to talk to a) (?:human|person|real|operator|agent)\b",
         r"\b(?:real|actual|live) (?:person|human|one)\b",
+        rf"\b{_PERSON} (?:real|human|live)\b",  # "someone real"
         r"\b(?:not|don't want) (?:to talk to |to speak to )?(?:a|the) (?:robot|machine)\b",
     ),
     "who_is_calling": (
@@ -110,8 +118,16 @@ CUES: dict[Intent, tuple[str, ...]] = {
         rf"\bwhy (?:are you|am i|is|do you|you)\b.*\b(?:{_CALL}|getting)\b",
         r"\bwhat do you want\b",
         r"\bpurpose of (?:this|the|your|it)\b|\bwhat's the purpose\b",
-        r"\byou get (?:my|this|our) (?:number|details)\b",  # where / how did (a word often lost)
-        r"\bis this (?:the|a|an) (?:\w+ )?(?:committee|office|council|company|centre|center)\b",
+        # where / how / why did (a word often lost)
+        r"\byou (?:get|got|have got|obtain|obtained) (?:my|this|our) (?:number|details|"
+        r"information|info|data)\b",
+        r"\bwhose (?:number|phone|call|line)\b",
+        r"\bwho\b.*\byou (?:were|are)\b",  # "who did you say you were?"
+        r"\bis this (?:really |actually |even )?(?:the|a|an) (?:\w+ )?(?:committee|office|"
+        r"council|company|centre|center)\b",
+        # doubts about the call itself: "is this legit?", "how do I know this isn't a fraud?"
+        r"\b(?:scam|scams|scammer|scammers|fraud|fraudulent|fraudster|legit|legitimate|genuine|"
+        r"hoax|phishing|trick)\b",
         r"\bare you (?:from|with) (?:the|a)\b",
         r"\bwhat's all this\b",
     ),

@@ -64,7 +64,7 @@ _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
                      "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
                      "a little", "a bit", "fine with me", "i'm grand", "go on",
-                     "positive"})  # fmt: skip
+                     "positive", "no problem", "no worries"})  # fmt: skip
 # A yes carried only by "I did" / "I have" ... is one lost "n't" away from a no: on the telephone
 # test set "I didn't go anywhere" came out as "I did go anywhere" with full confidence.
 _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", "went out",

@@ -18,6 +18,7 @@ from ivr.understanding import understand, understand_keys
         ("My temperature is 37.2 degrees Celsius.", 37.2),
         ("It's thirty-eight point one.", 38.1),
         ("a hundred and one point two fahrenheit", 38.4),
+        ("thirty seven point nought", 37.0),
         ("99", 37.2),
         ("三十六点五", 36.5),
         ("36度5", 36.5),
@@ -70,6 +71,7 @@ def test_plausibility_range_is_configurable() -> None:
         ("Righto.", True), ("Go on then.", True), ("We did.", True), ("I'm afraid so.", True),
         ("I've not.", False), ("Nowhere.", False), ("Stayed indoors all day.", False),
         ("Uh uh.", False), ("I'm afraid not.", False), ("We didn't.", False),
+        ("No, no problem.", False), ("No problem.", True),
     ],
 )  # fmt: skip
 def test_yes_no(text: str, answer: bool) -> None:
@@ -111,6 +113,18 @@ def test_the_question_gives_phrases_their_meaning() -> None:
         ("Where did you get my number from?", "who_is_calling"),
         ("oh you get my number this", "who_is_calling"),  # "how did" lost
         ("Once more please, I'm a bit deaf", "repeat"), ("I'm hard of hearing", "repeat"),
+        # cues for ways of asking found missing in a later set of phrasings (dev3)
+        ("Wait, what?", "repeat"), ("You what?", "repeat"),
+        ("Could you tell me the times again?", "repeat"), ("Go over that again", "repeat"),
+        ("I no longer wish to be contacted", "opt_out"),
+        ("I want to be taken off the calling list", "opt_out"),
+        ("Could a volunteer ring me back?", "human"), ("Pass me to a real person", "human"),
+        ("I want somebody real", "human"), ("Is this legit?", "who_is_calling"),
+        ("How do I know this is genuine?", "who_is_calling"),
+        ("Whose phone is this?", "who_is_calling"),
+        ("Sorry, who did you say you were?", "who_is_calling"),
+        ("Is this really the committee?", "who_is_calling"),
+        ("Why have you got my details?", "who_is_calling"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:

@@ -21,8 +21,11 @@ TENS = {
 DIGIT_WORDS = tuple(ONES)  # "zero" ... "nine"
 _TENS_WORDS = {value: word for word, value in TENS.items() if word != "fourty"}
 DECIMAL_MARKERS = frozenset({"point", "points", "dot", "decimal"})
-# After a decimal marker a short word can only be a digit; recognisers write these homophones.
-DECIMAL_HOMOPHONES = {"oh": 0, "o": 0, "to": 2, "too": 2, "for": 4, "ate": 8, "won": 1}
+# After a decimal marker a short word can only be a digit; recognisers write these homophones,
+# and British speakers say "nought".
+DECIMAL_HOMOPHONES = {
+    "oh": 0, "o": 0, "nought": 0, "naught": 0, "to": 2, "too": 2, "for": 4, "ate": 8, "won": 1,
+}  # fmt: skip
 HALF = ["and", "a", "half"]
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z']+")
 
