@@ -51,7 +51,7 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
     "opt_out": ("unsubscribe", "stop calling", "don't call", "do not call", "remove my",
                 "remove me", "off your list", "off the list", "opt out", "opt me out",
                 "no more calls", "not interested", "leave me alone", "leave us alone"),
-    "human": ("operator", "a human", "real person", "live person", "actual person",
+    "human": ("operator", "agent", "a human", "real person", "live person", "actual person",
               "human being", "representative", "supervisor", "someone in charge",
               "transfer me"),
     "who_is_calling": ("who is this", "who's this", "who are you", "who's calling",
@@ -86,11 +86,13 @@ CUES: dict[Intent, tuple[str, ...]] = {
     "opt_out": (
         rf"\b(?:stop|quit|cease|enough)\b.*\b(?:{_CALL}|bothering)\b",
         r"\bstop it\b(?!')",
-        rf"\b(?:don't|never|not)\b.*\b{_CALL} (?:me|us|here|again|back|this number)\b",
+        rf"\b(?:don't|never|not|needn't|no need)\b.*"
+        rf"\b{_CALL} (?:me|us|here|again|back|this number)\b",
         r"\b(?:rather not|(?:don't|do not|no longer) (?:want|wish) to|not (?:want|wish) to) be "
         r"(?:called|contacted|rung|phoned|bothered)\b",
         r"\b(?:remove|delete|erase)\b.*\b(?:number|me|us|name|details|records|list|system)\b",
-        r"\b(?:take|taken|get|got) (?:me|us|my \w+|this number|our \w+) off\b",
+        r"\b(?:take|taken|get|got) (?:me|us|my \w+|this number|our \w+) (?:off|out)\b",
+        r"\btake (?:out|away|off) (?:my|our|this) (?:number|name|details|phone)\b",
         r"\b(?:be|been|get|getting) taken off\b",
         r"\boff (?:your|the|this) (?:\w+ )?(?:list|records|system|database)\b",
         rf"\bno more\b.*\b{_CALL}\b",
@@ -108,7 +110,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:need|want|have) (?:a|an|to talk to a) (?:human|person|real|operator|agent)\b",
         r"\b(?:real|actual|live) (?:person|human|one)\b",
         rf"\b{_PERSON} (?:real|human|live)\b",  # "someone real"
-        r"\b(?:not|don't want) (?:to talk to |to speak to )?(?:a|the) (?:robot|machine)\b",
+        r"\b(?:not|don't want) (?:to talk to |to speak to )?(?:a|the|this|some) "
+        r"(?:robot|machine)\b",
     ),
     "who_is_calling": (
         r"\bwho(?:'s| is| are)? (?:this|that|it|calling|ringing|speaking|there|on the line)\b",
@@ -124,7 +127,10 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bwhose (?:number|phone|call|line)\b",
         r"\bwho\b.*\byou (?:were|are)\b",  # "who did you say you were?"
         r"\bis this (?:really |actually |even )?(?:the|a|an) (?:\w+ )?(?:committee|office|"
-        r"council|company|centre|center)\b",
+        r"council|company|centre|center|government|police|hospital|clinic|bank|authorities)\b",
+        r"\bis (?:this|that|it) (?:\w+ ){0,3}(?:calling|ringing|phoning)\b",
+        r"\bhow do you (?:know|have) (?:my|our) (?:name|number|address|details)\b",
+        r"\bhow (?:do|can) i (?:know|tell|be sure)\b",  # "how do I know this is real?"
         # doubts about the call itself: "is this legit?", "how do I know this isn't a fraud?"
         r"\b(?:scam|scams|scammer|scammers|fraud|fraudulent|fraudster|legit|legitimate|genuine|"
         r"hoax|phishing|trick)\b",

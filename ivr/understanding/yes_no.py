@@ -25,6 +25,9 @@ YES_PHRASES = (
     "no problem", "no worries", "go on", "go on then", "righto", "right oh", "will do",
     "i'm afraid so", "positive", "we did", "we have", "we went out", "i was out", "been out",
     "popped out", "nipped out", "went shopping", "i've got a fever", "i've got a temperature",
+    # to "did you hear ...?"
+    "got it", "understood", "noted", "heard it", "i heard", "heard you", "heard that",
+    "heard everything", "heard it all",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "nope", "nah", "naw", "not at all", "no i didn't", "i didn't", "i haven't", "i don't",
@@ -41,7 +44,8 @@ NO_PHRASES = (
     "i've not", "we didn't", "we haven't", "we don't", "stayed put", "stayed indoors",
     "stayed inside", "kept inside", "been indoors", "been in all day", "in all day", "nowhere",
     "not once", "not a bit", "i'm afraid not", "didnae", "nae", "uh uh", "mm mm", "not since",
-    "i'm grand",
+    "i'm grand", "didn't hear", "did not hear", "haven't heard", "have not heard", "not heard",
+    "never heard", "didn't catch", "missed it", "missed that",
 )  # fmt: skip
 UNSURE_PHRASES = (
     "not sure",
@@ -55,6 +59,8 @@ UNSURE_PHRASES = (
     "perhaps",
     "i guess",
 )
+# Phrases read as a whole that say neither: "yes, no need to repeat" holds no "no".
+NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "no idea")
 # Phrases that only say so when the recogniser wrote a homophone for the whole answer.
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
@@ -64,7 +70,9 @@ _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
                      "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
                      "a little", "a bit", "fine with me", "i'm grand", "go on",
-                     "positive", "no problem", "no worries"})  # fmt: skip
+                     "positive", "no problem", "no worries", "got it", "understood", "noted",
+                     "heard it", "i heard", "heard you", "heard that", "heard everything",
+                     "heard it all"})  # fmt: skip
 # A yes carried only by "I did" / "I have" ... is one lost "n't" away from a no: on the telephone
 # test set "I didn't go anywhere" came out as "I did go anywhere" with full confidence.
 _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", "went out",
@@ -102,6 +110,7 @@ def parse_yes_no(
         return YesNo(False, 0.6)
     taken: list[tuple[int, int]] = []
     doubt = _accepted(said, _UNSURE, taken)
+    _accepted(said, _NEUTRAL, taken)
     # The question's own phrases are read first, so a generic phrase does not count their words.
     yes = no = 0.0
     if affirm := tuple(affirm):
@@ -123,3 +132,4 @@ def parse_yes_no(
 _NO_SET = frozenset(normalize(p) for p in NO_PHRASES)
 _GENERIC = phrase_pattern(YES_PHRASES + NO_PHRASES)
 _UNSURE = phrase_pattern(UNSURE_PHRASES)
+_NEUTRAL = phrase_pattern(NEUTRAL_PHRASES)

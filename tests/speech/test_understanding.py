@@ -71,7 +71,9 @@ def test_plausibility_range_is_configurable() -> None:
         ("Righto.", True), ("Go on then.", True), ("We did.", True), ("I'm afraid so.", True),
         ("I've not.", False), ("Nowhere.", False), ("Stayed indoors all day.", False),
         ("Uh uh.", False), ("I'm afraid not.", False), ("We didn't.", False),
-        ("No, no problem.", False), ("No problem.", True),
+        ("No, no problem.", False), ("No problem.", True), ("Got it, thanks.", True),
+        ("Yes, no need to repeat.", True), ("I heard it all.", True),
+        ("No, I haven't heard it.", False), ("I didn't hear, no.", False),
     ],
 )  # fmt: skip
 def test_yes_no(text: str, answer: bool) -> None:
@@ -125,6 +127,12 @@ def test_the_question_gives_phrases_their_meaning() -> None:
         ("Sorry, who did you say you were?", "who_is_calling"),
         ("Is this really the committee?", "who_is_calling"),
         ("Why have you got my details?", "who_is_calling"),
+        # and in the set after it (dev4)
+        ("You needn't phone us again", "opt_out"), ("Take out my number", "opt_out"),
+        ("Agent, please", "human"), ("I'd rather ask a person, not this machine", "human"),
+        ("How can I tell this is real?", "who_is_calling"),
+        ("Is this the hospital calling?", "who_is_calling"),
+        ("How do you know my address?", "who_is_calling"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:
