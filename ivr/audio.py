@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ivr.errors import InputError
+
 SAMPLE_RATE = 8000
 SAMPLE_WIDTH = 2  # bytes, signed 16-bit little-endian
 FRAME_MS = 20
@@ -72,20 +74,43 @@ def rms_dbfs(pcm: bytes) -> float:
     return 20.0 * np.log10(rms / 32768.0) if rms > 0 else -120.0
 
 
+class AudioFileError(InputError):
+    """An audio file that cannot be read; the message names the file."""
+
+
+# Headerless files as Asterisk keeps its sounds: 8 kHz mono, the encoding named by the suffix.
+RAW_SUFFIXES = {".sln": "PCM_16", ".slin": "PCM_16", ".raw": "PCM_16", ".ulaw": "ULAW",
+                ".pcmu": "ULAW", ".alaw": "ALAW", ".pcma": "ALAW"}  # fmt: skip
+
+
 def read_wav(path: str | Path) -> bytes:
-    """Any mono/stereo 16-bit WAV → 8 kHz slin (mixed down, resampled)."""
-    with wave.open(str(path), "rb") as wav:
-        if wav.getsampwidth() != SAMPLE_WIDTH:
-            raise ValueError(
-                f"{path}: only 16-bit WAV is supported, got {8 * wav.getsampwidth()}-bit"
-            )
-        rate, channels = wav.getframerate(), wav.getnchannels()
-        data = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1).astype(np.int16)
-    if rate == SAMPLE_RATE:
-        return data.astype("<i2").tobytes()
-    return from_float(resample(data, rate, SAMPLE_RATE))
+    """An audio file → 8 kHz slin, channels mixed down, resampled. Whatever libsndfile reads:
+    WAV as 8/16/24/32-bit PCM, float, G.711 mu-law or A-law (how telephone audio is often
+    stored), FLAC, Ogg, MP3, AU, AIFF; and Asterisk's headerless ``RAW_SUFFIXES``. Raises
+    ``AudioFileError`` naming the file."""
+    import soundfile
+
+    if not Path(path).is_file():
+        raise AudioFileError(f"{path}: no such file")
+    raw = RAW_SUFFIXES.get(Path(path).suffix.lower())
+    layout = {"format": "RAW", "subtype": raw, "samplerate": SAMPLE_RATE, "channels": 1}
+    try:
+        with soundfile.SoundFile(str(path), **(layout if raw else {})) as sound:
+            rate, exact = sound.samplerate, sound.subtype == "PCM_16"
+            # 16-bit PCM as it is (bit-exact at 8 kHz); every other encoding as float
+            data = sound.read(dtype="int16" if exact else "float32", always_2d=True)
+    except (soundfile.SoundFileError, RuntimeError, TypeError) as error:
+        # TypeError: a headerless file of another suffix (libsndfile asks for its rate)
+        reason = str(error).rsplit(": ", 1)[-1].rstrip(".")
+        if isinstance(error, TypeError):
+            reason = f"no header; name a raw file {', '.join(RAW_SUFFIXES)}"
+        raise AudioFileError(f"{path}: cannot read audio ({reason})") from error
+    if data.shape[0] == 0:
+        return b""  # a file without a sample is silence, not an error
+    mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1).astype(data.dtype)
+    if exact and rate == SAMPLE_RATE:
+        return mono.astype("<i2").tobytes()
+    return from_float(resample(mono, rate, SAMPLE_RATE))
 
 
 def wav_bytes(pcm: bytes, rate: int = SAMPLE_RATE) -> bytes:

@@ -17,7 +17,10 @@ def call(
         str, typer.Argument(help="The number to call (a simulated one in the demo).")
     ],
     say: Annotated[Optional[str], typer.Option("--say", help="Text to speak.")] = None,  # noqa: UP045
-    play: Annotated[Optional[Path], typer.Option("--play", help="WAV file to play.")] = None,  # noqa: UP045
+    play: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--play", help="Audio file to play (any WAV, FLAC, .ulaw ...)."),
+    ] = None,
     record: Annotated[
         Optional[Path], typer.Option("--record", help="Write what the other side says here (WAV).")  # noqa: UP045
     ] = None,

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from ivr.cli._common import console, emit_json, state
+from ivr.cli._common import console, emit_json, err_console, state
 
 speech_app = typer.Typer(
     help="Speech: synthesize prompts, recognize answers.", no_args_is_help=True
@@ -50,7 +51,13 @@ def say(
 @speech_app.command("recognize")
 def recognize(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="WAV files (16-bit, any rate).")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Audio files, any rate: WAV (PCM, float, G.711 mu-law / A-law), FLAC, MP3, "
+            "AU; headerless .sln / .ulaw / .alaw at 8 kHz."
+        ),
+    ],
     expect: Annotated[
         str, typer.Option(help="temperature|yes_no|intent|choice|free|digits")
     ] = "free",
@@ -59,16 +66,30 @@ def recognize(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
 ) -> None:
-    """Recognize each FILE and understand it as the expected kind of answer."""
+    """Recognize each FILE and understand it as the expected kind of answer. A file that
+    cannot be read is reported (with --json, as its line with an "error") and the others are
+    still recognized; the exit status is then 1."""
     from asr import Recognizer
-    from ivr.audio import read_wav
+    from ivr.audio import AudioFileError, read_wav
 
     if expect not in EXPECT_CHOICES:
         raise typer.BadParameter(f"use one of {', '.join(EXPECT_CHOICES)}", param_hint="--expect")
     recognizer = Recognizer.shared(state(ctx).settings)
+    unreadable = 0
     for path in files:
         started = time.perf_counter()
-        result = recognizer.recognize_sync(read_wav(path), expect, option or ())  # type: ignore[arg-type]
+        try:
+            pcm = read_wav(path)
+        except AudioFileError as error:
+            unreadable += 1
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True
+            )
+            if as_json:
+                emit_json({"file": str(path), "text": "", "expect": expect, "value": None,
+                           "confidence": 0.0, "ms": 0.0, "error": str(error)})  # fmt: skip
+            continue
+        result = recognizer.recognize_sync(pcm, expect, option or ())  # type: ignore[arg-type]
         ms = round(1000.0 * (time.perf_counter() - started), 1)
         line: dict[str, Any] = {
             "file": str(path),
@@ -88,6 +109,8 @@ def recognize(
                 highlight=False,
                 markup=False,
             )
+    if unreadable:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
