@@ -58,9 +58,10 @@ UNSURE_PHRASES = (
     "i don't remember",
     "perhaps",
     "i guess",
+    "no idea",
 )
 # Phrases read as a whole that say neither: "yes, no need to repeat" holds no "no".
-NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "no idea")
+NEUTRAL_PHRASES = ("no need", "no hurry", "no rush")
 # Phrases that only say so when the recogniser wrote a homophone for the whole answer.
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")

@@ -81,7 +81,7 @@ def test_yes_no(text: str, answer: bool) -> None:
     assert result is not None and result.value is answer
 
 
-@pytest.mark.parametrize("text", ["I'm not sure", "maybe", "what's the weather", ""])
+@pytest.mark.parametrize("text", ["I'm not sure", "maybe", "what's the weather", "", "No idea."])
 def test_unsure_or_unrelated_is_not_a_yes_or_no(text: str) -> None:
     assert understand("yes_no", text) is None
 
