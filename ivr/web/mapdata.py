@@ -189,29 +189,15 @@ def _placed(session: Session, household_ids: list[int]) -> list[PlacedRoom]:
 
 def street_overview(session: Session) -> StreetMap:
     """Every building of the street with its households counted by colour: one GROUP BY."""
+    keys = (Committee.id, Committee.name, Building.id, Building.name, Building.sort_key,
+            Household.status)  # fmt: skip
     rows = session.execute(
-        select(
-            Committee.id,
-            Committee.name,
-            Building.id,
-            Building.name,
-            Building.sort_key,
-            Household.status,
-            func.count(),
-            func.sum(case((Household.flagged, 1), else_=0)),
-        )
+        select(*keys, func.count(), func.sum(case((Household.flagged, 1), else_=0)))
         .select_from(Household)
         .join(Unit, Household.unit_id == Unit.id)
         .join(Building, Unit.building_id == Building.id)
         .join(Committee, Building.committee_id == Committee.id)
-        .group_by(
-            Committee.id,
-            Committee.name,
-            Building.id,
-            Building.name,
-            Building.sort_key,
-            Household.status,
-        )
+        .group_by(*keys)
     )
     committees: dict[int, CommitteeBlock] = {}
     buildings: dict[int, tuple[CommitteeBlock, int, BuildingBlock]] = {}
