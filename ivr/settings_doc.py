@@ -68,7 +68,9 @@ def markdown() -> str:
 def _default(name: str) -> str:
     field = config.Settings.model_fields[name]
     if field.default_factory is not None:
-        return "(computed)"
+        value = field.get_default(call_default_factory=True)
+        # a list is the same everywhere; folders depend on the machine and the user
+        return f"`{value}`" if isinstance(value, list) else "(computed)"
     value = field.default
     return "—" if value is None or value == "" else f"`{value}`"
 
