@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -325,6 +326,20 @@ class GrammarReading:
     shares: dict[float, float]  # value (°C) -> probability
     no_number: float  # probability that no temperature was said
     forms: dict[float, str]  # value -> its most probable spoken form
+
+    @classmethod
+    def mean(cls, readings: Sequence[GrammarReading]) -> GrammarReading:
+        """The readings of several views of one answer, their shares averaged; each value's
+        form is the first view's that has it."""
+        count = len(readings)
+        shares: dict[float, float] = {}
+        forms: dict[float, str] = {}
+        for reading in readings:
+            for value, share in reading.shares.items():
+                shares[value] = shares.get(value, 0.0) + share / count
+            for value, text in reading.forms.items():
+                forms.setdefault(value, text)
+        return cls(shares, sum(r.no_number for r in readings) / count, forms)
 
     @property
     def value(self) -> float | None:

@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     asr_min_confidence: float = Field(0.45, ge=0.0, le=1.0)  # weaker temperature: not understood
     asr_temperature_reader: bool = True  # temperatures read by the trained CTC head (tiny.en)
     asr_answer_reader: bool = True  # yes/no and requests: a trained CTC head votes too (tiny.en)
+    # asr_head_views: an unsure answer is read again by the heads, resampled by these factors
+    asr_head_views: list[float] = Field(default_factory=lambda: [0.92, 1.08], max_length=4)
     tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
     vad_trailing_silence_ms: int = Field(400, ge=100, le=2000)  # a comma pause is ~300 ms
     # vad_no_input_timeout_ms: nothing said this long after a question: no input
@@ -213,6 +215,13 @@ class Settings(BaseSettings):
     def _instance_name(cls, value: str) -> str:
         if not value.replace("-", "").replace("_", "").isalnum():
             raise ValueError("use letters, digits, '-' and '_' only")
+        return value
+
+    @field_validator("asr_head_views")
+    @classmethod
+    def _view_factors(cls, value: list[float]) -> list[float]:
+        if any(not 0.8 <= factor <= 1.25 or factor == 1.0 for factor in value):
+            raise ValueError("each factor must be from 0.8 to 1.25, and not 1")
         return value
 
     @model_validator(mode="after")

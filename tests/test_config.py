@@ -36,3 +36,15 @@ def test_external_pbx_needs_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IVR_AMI_SECRET", raising=False)
     with pytest.raises(ConfigError, match="ami_secret"):
         load_settings()
+
+
+def test_head_views_from_toml_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "ivr.toml"
+    cfg.write_text("[asr]\nhead_views = [0.9, 1.1]\n")
+    assert load_settings(cfg).asr_head_views == [0.9, 1.1]
+    monkeypatch.setenv("IVR_ASR_HEAD_VIEWS", "[]")  # off
+    assert load_settings(cfg).asr_head_views == []
+    cfg.write_text("[asr]\nhead_views = [0.92, 1.0]\n")  # 1.0 is the answer as said
+    monkeypatch.delenv("IVR_ASR_HEAD_VIEWS")
+    with pytest.raises(ConfigError, match=r"ivr.toml.*asr_head_views.*not 1"):
+        load_settings(cfg)

@@ -67,6 +67,23 @@ def test_no_number_said_reads_as_none(grammar: ctc.TemperatureGrammar) -> None:
     assert grammar.read(_frames_saying("<w>", "six", "<w>")).value is None
 
 
+def test_readings_of_several_views_are_averaged() -> None:
+    said = ctc.GrammarReading(
+        {36.8: 0.6, 36.0: 0.3}, 0.1, {36.8: "thirty six eight", 36.0: "thirty six"}
+    )
+    scaled = ctc.GrammarReading(
+        {36.8: 0.9, 37.8: 0.1}, 0.0, {36.8: "thirty six point eight", 37.8: "x"}
+    )
+    mean = ctc.GrammarReading.mean([said, scaled])
+    assert mean.shares == pytest.approx({36.8: 0.75, 36.0: 0.15, 37.8: 0.05})
+    assert mean.no_number == pytest.approx(0.05)
+    assert mean.value == 36.8 and mean.forms[36.8] == "thirty six eight"  # the first view's form
+    assert mean.forms[37.8] == "x"
+    # "no number" in every view stays no number
+    nothing = ctc.GrammarReading({36.0: 0.1}, 0.9, {36.0: "thirty six"})
+    assert ctc.GrammarReading.mean([nothing, nothing]).value is None
+
+
 def test_greedy_reading_keeps_words_and_drops_other_words() -> None:
     said = _frames_saying("<w>", "thirty", "seven", "and", "a", "half")
     reading = ctc.greedy(said)
