@@ -119,6 +119,16 @@ def bench_speech(
         "tts_first_audio_ms": round(statistics.median(s.first_audio_ms for s in syntheses), 1),
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "accuracy": {k: accuracy.get(k) for k in KINDS},
+        # answers too unsure to be taken, read again by the heads at other voice scales
+        "read_again_in_views": {
+            kind: round(sum("head_views" in r.extra for r in answers) / len(answers), 3)
+            for kind in KINDS
+            if (
+                answers := [
+                    r for c, r in evaluation.results if c.expect == kind and c.label is not None
+                ]
+            )
+        },
         "silence_rejected": accuracy.get("silence"),
         "background_talk_rejected": accuracy.get("background_talk"),
         "confident_without_answer": evaluation.confident_without_answer(),
