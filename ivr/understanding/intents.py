@@ -153,6 +153,12 @@ _KEYWORD_PATTERNS = {
 # Key words again without articles, matched against the answer without them: a misheard or
 # half-read answer loses short words first ("is this scam", "put person on the line").
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b ?")
+# A repeat declined ("no need to repeat, I got it", "don't say it again") asks for nothing.
+_DECLINED = re.compile(
+    r"\b(?:no need (?:for you )?to|(?:you )?(?:don't|do not) (?:need|have)(?: you)? to|needn't"
+    r"|need not|don't|do not)"
+    r" (?:repeat|say (?:it|that) again)(?: (?:it|that|this|yourself|the message))?\b"
+)
 _BARE_PATTERNS = {
     intent: phrase_pattern([_ARTICLES.sub("", normalize(w)).strip() for w in words])
     for intent, words in KEYWORDS.items()
@@ -163,7 +169,7 @@ _CHOICES = [(intent, normalize(p)) for intent in INTENTS for p in PHRASES[intent
 
 def intent_scores(text: str) -> dict[Intent, float]:
     """Each intent's evidence in [0, 1] for ``text``."""
-    said = normalize(text)
+    said = " ".join(_DECLINED.sub(" ", normalize(text)).split())
     scores: dict[Intent, float] = dict.fromkeys(INTENTS, 0.0)
     if not said:
         return scores

@@ -28,6 +28,9 @@ YES_PHRASES = (
     # to "did you hear ...?"
     "got it", "understood", "noted", "heard it", "i heard", "heard you", "heard that",
     "heard everything", "heard it all",
+    # to "do you have ... symptoms?"
+    "not well", "i'm not well", "not feeling well", "not feeling too well", "unwell", "i'm sick",
+    "feeling sick", "i'm ill", "feeling ill", "feeling poorly", "under the weather",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "nope", "nah", "naw", "not at all", "no i didn't", "i didn't", "i haven't", "i don't",
@@ -45,7 +48,10 @@ NO_PHRASES = (
     "stayed inside", "kept inside", "been indoors", "been in all day", "in all day", "nowhere",
     "not once", "not a bit", "i'm afraid not", "didnae", "nae", "uh uh", "mm mm", "not since",
     "i'm grand", "didn't hear", "did not hear", "haven't heard", "have not heard", "not heard",
-    "never heard", "didn't catch", "missed it", "missed that",
+    "never heard", "didn't catch", "missed it", "missed that", "afraid not", "not a step",
+    "haven't set foot", "didn't set foot", "not set foot", "never set foot", "not a sniffle",
+    "not a sneeze", "not a single", "perfectly healthy", "feeling healthy", "healthy as a horse",
+    "fit as a fiddle", "right as rain", "fit and well", "fighting fit",
 )  # fmt: skip
 UNSURE_PHRASES = (
     "not sure",
@@ -73,7 +79,11 @@ _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i
                      "a little", "a bit", "fine with me", "i'm grand", "go on",
                      "positive", "no problem", "no worries", "got it", "understood", "noted",
                      "heard it", "i heard", "heard you", "heard that", "heard everything",
-                     "heard it all"})  # fmt: skip
+                     "heard it all", "not well", "i'm not well", "not feeling well",
+                     "not feeling too well", "unwell", "i'm sick", "feeling sick", "i'm ill",
+                     "feeling ill", "feeling poorly", "under the weather", "perfectly healthy",
+                     "feeling healthy", "healthy as a horse", "fit as a fiddle", "right as rain",
+                     "fit and well", "fighting fit"})  # fmt: skip
 # A yes carried only by "I did" / "I have" ... is one lost "n't" away from a no: on the telephone
 # test set "I didn't go anywhere" came out as "I did go anywhere" with full confidence.
 _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", "went out",

@@ -74,6 +74,12 @@ def test_plausibility_range_is_configurable() -> None:
         ("No, no problem.", False), ("No problem.", True), ("Got it, thanks.", True),
         ("Yes, no need to repeat.", True), ("I heard it all.", True),
         ("No, I haven't heard it.", False), ("I didn't hear, no.", False),
+        # a fifth set of phrasings (dev5), before it was read: 141 of 150 right from the words
+        ("Afraid not.", False), ("Haven't set foot outside the door.", False),
+        ("Not a step outside, I've been working from home.", False), ("Not a sniffle.", False),
+        ("Healthy as a horse.", False), ("I'm feeling perfectly healthy, thanks.", False),
+        ("I'm not well at all, I've got a fever.", True), ("Feeling a bit unwell.", True),
+        ("I'm not well, so I stayed in.", False),
     ],
 )  # fmt: skip
 def test_yes_no(text: str, answer: bool) -> None:
@@ -138,6 +144,17 @@ def test_the_question_gives_phrases_their_meaning() -> None:
 def test_intents(text: str, intent: str) -> None:
     result = understand("intent", text)
     assert result is not None and result.value == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No need to repeat, I got it.", "You don't have to repeat that, thanks.",
+     "I don't need you to repeat it.", "Don't say it again, I heard you."],
+)  # fmt: skip
+def test_a_repeat_declined_asks_for_nothing(text: str) -> None:
+    heard = understand("intent", text)
+    assert heard is None or heard.confidence < 0.5, heard
+    assert understand("intent", "No, repeat it.").value == "repeat"  # type: ignore[union-attr]
 
 
 def test_again_alone_is_weak_evidence_of_a_repeat_request() -> None:
