@@ -29,8 +29,8 @@ YES_PHRASES = (
     "got it", "understood", "noted", "heard it", "i heard", "heard you", "heard that",
     "heard everything", "heard it all",
     # to "do you have ... symptoms?"
-    "not well", "i'm not well", "not feeling well", "not feeling too well", "unwell", "i'm sick",
-    "feeling sick", "i'm ill", "feeling ill", "feeling poorly", "under the weather",
+    "unwell", "i'm sick", "feeling sick", "i'm ill", "feeling ill", "feeling poorly",
+    "under the weather",
 )  # fmt: skip
 NO_PHRASES = (
     "no", "nope", "nah", "naw", "not at all", "no i didn't", "i didn't", "i haven't", "i don't",
@@ -66,8 +66,11 @@ UNSURE_PHRASES = (
     "i guess",
     "no idea",
 )
-# Phrases read as a whole that say neither: "yes, no need to repeat" holds no "no".
-NEUTRAL_PHRASES = ("no need", "no hurry", "no rush")
+# Phrases read as a whole that say neither: "yes, no need to repeat" holds no "no"; "I'm not
+# well" is a yes to "any symptoms?" but no answer to "did you go out?", and its "I'm not" is
+# no "no" to either ("no, I'm not well" stays a sure no, "I'm not well, I've a fever" a yes).
+NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
+                   "not feeling well", "not feeling too well")  # fmt: skip
 # Phrases that only say so when the recogniser wrote a homophone for the whole answer.
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
@@ -79,8 +82,7 @@ _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i
                      "a little", "a bit", "fine with me", "i'm grand", "go on",
                      "positive", "no problem", "no worries", "got it", "understood", "noted",
                      "heard it", "i heard", "heard you", "heard that", "heard everything",
-                     "heard it all", "not well", "i'm not well", "not feeling well",
-                     "not feeling too well", "unwell", "i'm sick", "feeling sick", "i'm ill",
+                     "heard it all", "unwell", "i'm sick", "feeling sick", "i'm ill",
                      "feeling ill", "feeling poorly", "under the weather", "perfectly healthy",
                      "feeling healthy", "healthy as a horse", "fit as a fiddle", "right as rain",
                      "fit and well", "fighting fit"})  # fmt: skip

@@ -79,7 +79,7 @@ def test_plausibility_range_is_configurable() -> None:
         ("Not a step outside, I've been working from home.", False), ("Not a sniffle.", False),
         ("Healthy as a horse.", False), ("I'm feeling perfectly healthy, thanks.", False),
         ("I'm not well at all, I've got a fever.", True), ("Feeling a bit unwell.", True),
-        ("I'm not well, so I stayed in.", False),
+        ("I'm not well, so I stayed in.", False), ("No, I'm not well.", False),
     ],
 )  # fmt: skip
 def test_yes_no(text: str, answer: bool) -> None:
@@ -144,6 +144,13 @@ def test_the_question_gives_phrases_their_meaning() -> None:
 def test_intents(text: str, intent: str) -> None:
     result = understand("intent", text)
     assert result is not None and result.value == intent
+
+
+def test_not_well_alone_answers_neither_question() -> None:
+    # a yes to "any symptoms?", no answer to "did you go out?": asked again, never a sure no
+    assert understand("yes_no", "I'm not well.") is None
+    sure_no = understand("yes_no", "No, I'm not well.")
+    assert sure_no is not None and sure_no.value is False and sure_no.confidence >= 0.8
 
 
 @pytest.mark.parametrize(
