@@ -123,6 +123,15 @@ class HeadReading:
 
 
 @dataclass(frozen=True)
+class ViewRead:
+    """What the heads read in one view of an answer: the temperature grammar's reading, or
+    the answers head's readings (none when no head reads this kind of answer)."""
+
+    grammar: GrammarReading | None = None
+    heard: tuple[HeadReading, ...] = ()
+
+
+@dataclass(frozen=True)
 class RecognizerConfig:
     beam_size: int = 5
     window_s: float = 10.0
@@ -288,10 +297,8 @@ class Recognizer:
             nothing = _nothing(expect, speech_ms, started, hypotheses, no_speech_prob)
             return replace(nothing, speech_dbfs=speech_dbfs)
         extra: dict[str, Any] = {}
-        views = [frames]
-        chosen_text, understood, confidence = self._decide(
-            views, hypotheses, expect, options, extra
-        )
+        read = [self._read_view(frames, expect, options)]
+        chosen_text, understood, confidence = self._decide(read, hypotheses, expect, options, extra)
         doubtful = no_speech_prob > DOUBTFUL_NO_SPEECH and best_plain.log_prob < DOUBTFUL_LOG_PROB
 
         plain_text = best_plain.text
@@ -306,12 +313,12 @@ class Recognizer:
             more = self._view_frames(audio, abandoned)
             if more is None:
                 return self._abandon(expect, speech_ms, started)
-            views += more
-            extra["head_views"] = len(views)
+            read += [self._read_view(view, expect, options) for view in more]
+            extra["head_views"] = len(read)
             with self._stats_lock:
                 self._viewed += 1
             chosen_text, understood, confidence = self._decide(
-                views, hypotheses, expect, options, extra
+                read, hypotheses, expect, options, extra
             )
         if understood is None and expect == "yes_no":
             understood = self._canonical_yes_no(audio)
@@ -371,26 +378,35 @@ class Recognizer:
             return self._reader is not None
         return self._answers is not None and expect in ("yes_no", "intent")
 
+    def _read_view(self, frames: np.ndarray, expect: Expect, options: Sequence[str]) -> ViewRead:
+        """What the heads read in one view of the answer (its encoder frames)."""
+        if expect == "temperature" and self._reader is not None:
+            assert self._grammar is not None
+            return ViewRead(grammar=self._grammar.read(self._reader.log_probs(frames)))
+        if self._heads_read(expect):
+            return ViewRead(heard=tuple(self._read_answer(frames, expect, options)))
+        return ViewRead()
+
     def _decide(
         self,
-        views: Sequence[np.ndarray],
+        read: Sequence[ViewRead],
         hypotheses: list[Hypothesis],
         expect: Expect,
         options: Sequence[str],
         extra: dict[str, Any],
     ) -> tuple[str, Understood | None, float]:
-        """The answer Whisper's hypotheses and the heads' readings of ``views`` (encoder
-        frames of the answer, as said and rescaled) give together."""
+        """The answer Whisper's hypotheses and what the heads ``read`` in each view of the
+        answer (as said and rescaled) give together; every view has an equal vote."""
         extra.pop("answer_reader_disagrees", None)
-        if expect == "temperature" and self._reader is not None:
-            return self._read_temperature(views, hypotheses, extra)
-        heard: list[HeadReading] = []
-        if self._heads_read(expect):
-            heard = [
-                replace(reading, share=reading.share / len(views))
-                for frames in views
-                for reading in self._read_answer(frames, expect, options)
-            ]
+        grammars = [view.grammar for view in read if view.grammar is not None]
+        if grammars:
+            return self._read_temperature(GrammarReading.mean(grammars), hypotheses, extra)
+        heard = [
+            replace(reading, share=reading.share / len(read))
+            for view in read
+            for reading in view.heard
+        ]
+        if heard:
             extra["answer_reader"] = heard[0].text
         chosen_text, understood, confidence = self._choose(hypotheses, expect, options, also=heard)
         if heard and understood is not None and all(h.understood is None for h in heard):
@@ -503,15 +519,10 @@ class Recognizer:
         )
 
     def _read_temperature(
-        self, views: Sequence[np.ndarray], hypotheses: list[Hypothesis], extra: dict[str, Any]
+        self, reading: GrammarReading, hypotheses: list[Hypothesis], extra: dict[str, Any]
     ) -> tuple[str, Understood | None, float]:
-        """The temperature the CTC head reads in ``views`` (encoder frames): every plausible
-        way of saying one scored under the grammar, the most probable value and its share
-        (``asr.ctc``), the views' shares averaged."""
-        assert self._reader is not None and self._grammar is not None
-        reading = GrammarReading.mean(
-            [self._grammar.read(self._reader.log_probs(frames)) for frames in views]
-        )
+        """The temperature the CTC head read (``reading``: every plausible way of saying one
+        scored under the grammar, ``asr.ctc``): the most probable value and its share."""
         extra["reader"] = {"no_number": round(reading.no_number, 3)}
         value = reading.value
         if value is None:
