@@ -43,3 +43,8 @@ def bot_voice() -> Synthesizer:
     moved now and then)."""
     settings = PiperSettings(noise_scale=0.0, noise_w_scale=0.0)
     return Synthesizer(PiperVoice(bundled_piper_model(), settings))
+
+
+def spoken(voice: Synthesizer, text: str) -> bytes:
+    """``text`` in ``voice`` with a quarter second of silence either side, as a call hears it."""
+    return bytes(4000) + voice.synthesize(text).pcm + bytes(4000)

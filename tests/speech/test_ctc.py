@@ -12,6 +12,7 @@ from asr import ctc
 from asr.recognizer import Recognizer
 from ivr.speech import Synthesizer
 from ivr.understanding import understand
+from tests.speech.conftest import spoken
 
 
 def _frames_saying(*words: str, frames_per_token: int = 4) -> np.ndarray:
@@ -131,7 +132,7 @@ def test_targets_map_other_words_to_one_token() -> None:
 def test_the_shipped_head_reads_the_bot_voice(
     recognizer: Recognizer, bot_voice: Synthesizer, said: str, value: float
 ) -> None:
-    pcm = bytes(4000) + bot_voice.synthesize(said).pcm + bytes(4000)
+    pcm = spoken(bot_voice, said)
     result = recognizer.recognize_sync(pcm, "temperature")
     assert result.value == value, (said, result.text, result.extra)
     assert "reader" in result.extra
@@ -142,7 +143,7 @@ def test_the_shipped_head_reads_the_bot_voice(
 def test_the_head_can_be_switched_off(speech_settings, bot_voice: Synthesizer) -> None:
     settings = speech_settings.model_copy(update={"asr_temperature_reader": False})
     recognizer = Recognizer.shared(settings)
-    pcm = bytes(4000) + bot_voice.synthesize("thirty six point five").pcm + bytes(4000)
+    pcm = spoken(bot_voice, "thirty six point five")
     result = recognizer.recognize_sync(pcm, "temperature")
     assert "reader" not in result.extra
     assert any(h.prompted for h in result.hypotheses)
@@ -156,7 +157,7 @@ def test_the_head_can_be_switched_off(speech_settings, bot_voice: Synthesizer) -
 def test_the_answers_head_reads_along(
     recognizer: Recognizer, bot_voice: Synthesizer, said: str, expect: str, value: object
 ) -> None:
-    pcm = bytes(4000) + bot_voice.synthesize(said).pcm + bytes(4000)
+    pcm = spoken(bot_voice, said)
     result = recognizer.recognize_sync(pcm, expect)  # type: ignore[arg-type]
     assert result.value == value, (result.text, result.extra)
     heard = result.extra["answer_reader"]

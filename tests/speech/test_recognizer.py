@@ -19,6 +19,7 @@ from asr.recognizer import WHISPER_RATE, HeadReading, Recognizer
 from asr.testset import load
 from ivr.audio import SAMPLE_RATE, from_float, resample, to_float
 from ivr.speech import Synthesizer
+from tests.speech.conftest import spoken
 
 # Measured on this CI set (one clip of 24 is 0.04), in two renders with sox dither (ts5; piper and
 # the dither were not deterministic, and that alone moved 4 temperatures): temperature 0.25 and
@@ -95,7 +96,7 @@ def test_canonical_answers_score_what_was_said(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
     for said, answer in (("yes", True), ("no I did not", False)):
-        pcm = bytes(4000) + bot_voice.synthesize(said).pcm + bytes(4000)
+        pcm = spoken(bot_voice, said)
         audio = resample(to_float(pcm), SAMPLE_RATE, WHISPER_RATE)
         choice = recognizer._canonical_yes_no(audio)
         assert choice is not None and choice.answer is answer, said
@@ -105,7 +106,7 @@ def test_canonical_answers_score_what_was_said(
 def test_bot_voice_temperature_is_understood(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    pcm = bytes(4000) + bot_voice.synthesize("thirty six point five").pcm + bytes(4000)
+    pcm = spoken(bot_voice, "thirty six point five")
     result = recognizer.recognize_sync(pcm, "temperature")
     assert result.value == 36.5
     assert result.hypotheses and 0.0 < result.confidence <= 1.0
@@ -114,7 +115,7 @@ def test_bot_voice_temperature_is_understood(
 def test_an_intent_is_noticed_whatever_was_expected(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    pcm = bytes(4000) + bot_voice.synthesize("Sorry, can you repeat that?").pcm + bytes(4000)
+    pcm = spoken(bot_voice, "Sorry, can you repeat that?")
     result = recognizer.recognize_sync(pcm, "temperature")
     assert result.value is None
     assert result.intent is not None and result.intent.value == "repeat"
@@ -138,7 +139,7 @@ async def test_a_cancelled_recognition_stops_after_encoding(
 ) -> None:
     """A speculative recognition whose speaker went on is cancelled; if a worker is already
     encoding it, the decodes (most of the cost) must not run for nothing."""
-    pcm = bytes(4000) + bot_voice.synthesize("thirty six point five").pcm + bytes(4000)
+    pcm = spoken(bot_voice, "thirty six point five")
     encoding, release = threading.Event(), threading.Event()
     real_encode = recognizer._encode
 
@@ -253,12 +254,17 @@ def test_a_near_reading_of_the_answers_head_carries_a_request(recognizer: Recogn
     assert recognizer._choose(said, "intent", (), also=head(fragment, near))[1].value == "repeat"  # type: ignore[union-attr]
 
 
+def _answer_audio(recognizer: Recognizer, pcm: bytes) -> np.ndarray:
+    """The answer's audio as the recogniser reads it: gated, trimmed to the speech, 16 kHz."""
+    audio, _, _ = recognizer.speech(pcm)
+    assert audio is not None
+    return audio
+
+
 def test_the_answers_head_reads_requests_in_n_best_and_yes_no_by_best_path(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    pcm = bytes(4000) + bot_voice.synthesize("who is calling please").pcm + bytes(4000)
-    audio, _, _ = recognizer.speech(pcm)
-    assert audio is not None
+    audio = _answer_audio(recognizer, spoken(bot_voice, "who is calling please"))
     frames = recognizer.encoder_frames(audio)
     requests = recognizer._read_answer(frames, "intent", ())
     assert 1 < len(requests) <= recognizer.config.answer_beam
@@ -271,7 +277,7 @@ def test_the_answers_head_reads_requests_in_n_best_and_yes_no_by_best_path(
 def test_views_at_other_scales_only_for_an_unsure_answer(
     recognizer: Recognizer, bot_voice: Synthesizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pcm = bytes(4000) + bot_voice.synthesize("thirty six point five").pcm + bytes(4000)
+    pcm = spoken(bot_voice, "thirty six point five")
     sure = recognizer.recognize_sync(pcm, "temperature")
     assert sure.value == 36.5 and sure.confidence >= 0.8
     assert "head_views" not in sure.extra  # a sure answer costs no more encodes
@@ -280,13 +286,15 @@ def test_views_at_other_scales_only_for_an_unsure_answer(
     for expect, text, value in [("temperature", "thirty six point five", 36.5),
                                 ("yes_no", "no I stayed at home", False),
                                 ("intent", "please stop calling me", "opt_out")]:  # fmt: skip
-        pcm = bytes(4000) + bot_voice.synthesize(text).pcm + bytes(4000)
+        pcm = spoken(bot_voice, text)
         result = recognizer.recognize_sync(pcm, expect)  # type: ignore[arg-type]
         assert result.extra["head_views"] == 1 + len(recognizer.config.head_views)
         assert result.value == value
 
 
-def test_which_answers_are_read_again_in_views(recognizer: Recognizer) -> None:
+def test_which_answers_are_read_again_in_views(
+    recognizer: Recognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dataclasses import replace
 
     from ivr.understanding import understand
@@ -303,20 +311,14 @@ def test_which_answers_are_read_again_in_views(recognizer: Recognizer) -> None:
     assert not wants("yes_no", "yes", 0.71)
     assert wants("intent", "stop calling", 0.49) and not wants("intent", "stop calling", 0.51)
     assert not wants("free", "hello", 0.1)  # no head reads free speech
-    views = recognizer.config
-    try:
-        object.__setattr__(recognizer, "config", replace(views, head_views=()))
-        assert not wants("yes_no", None, 0.0)  # switched off
-    finally:
-        object.__setattr__(recognizer, "config", views)
+    monkeypatch.setattr(recognizer, "config", replace(recognizer.config, head_views=()))
+    assert not wants("yes_no", None, 0.0)  # switched off
 
 
 def test_views_are_encoded_in_one_batch_like_single_windows(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    pcm = bytes(4000) + bot_voice.synthesize("yes I did").pcm + bytes(4000)
-    audio, _, _ = recognizer.speech(pcm)
-    assert audio is not None
+    audio = _answer_audio(recognizer, spoken(bot_voice, "yes I did"))
     views = recognizer._view_frames(audio, None)
     assert views is not None and len(views) == len(recognizer.config.head_views) == 2
     for factor, frames in zip(recognizer.config.head_views, views, strict=True):
