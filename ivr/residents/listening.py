@@ -225,7 +225,12 @@ def classify(text: str) -> Question:
         return Question("confirm", text)
     if "temperature" in lowered:
         return Question("temperature", text)
-    if re.search(r"\b(go|went|been|going) out|\bleave (your|the) (home|house)|outside", lowered):
+    # "did you go ...?" alone will do: the simulator's greedy decode of some renders of the
+    # prompt writes "Did you go up today?", which a person on the line would still understand
+    if re.search(
+        r"\b(go|went|been|going) out|\bleave (your|the) (home|house)|outside|\bdid you go\b",
+        lowered,
+    ):
         return Question("went_out", text)
     if re.search(r"cough|fever|symptom|sore throat|unwell", lowered):
         return Question("symptoms", text)
