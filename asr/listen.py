@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from asr.endpointer import (
@@ -25,7 +25,7 @@ from asr.endpointer import (
     Utterance,
 )
 from asr.recognizer import Hypothesis, Recognition, Recognizer
-from ivr.understanding import Expect
+from ivr.understanding import Asked, Expect
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ async def listen(
     endpointer: Endpointer,
     expect: Expect = "free",
     *,
-    options: Sequence[str] = (),
+    asked: Asked | None = None,
     on_event: Callable[[EndpointEvent], None] | None = None,
 ) -> Answer:
     """Feed the call's 20 ms frames to ``endpointer`` until an answer ends; recognise it.
@@ -90,7 +90,7 @@ async def listen(
                     start_ms = event.at_ms
                 elif isinstance(event, Pause):
                     speculative = asyncio.create_task(
-                        recognizer.recognize(event.audio, expect, options)
+                        recognizer.recognize(event.audio, expect, asked)
                     )
                 elif isinstance(event, SpeechResumed) and speculative is not None:
                     speculative.cancel()  # the worker finishes its decode; the result is dropped
@@ -98,7 +98,7 @@ async def listen(
                 elif isinstance(event, NoInput):
                     return Answer("no_input", None, None, None, None, None, 0.0, False)
                 elif isinstance(event, Utterance):
-                    return await _recognised(event, speculative, recognizer, expect, options)
+                    return await _recognised(event, speculative, recognizer, expect, asked)
         return Answer("hangup", None, start_ms, None, None, None, 0.0, False)
     finally:
         if speculative is not None and not speculative.done():
@@ -112,7 +112,7 @@ async def _recognised(
     speculative: asyncio.Task[Recognition] | None,
     recognizer: Recognizer,
     expect: Expect,
-    options: Sequence[str],
+    asked: Asked | None,
 ) -> Answer:
     now = time.monotonic()
     # The speech ended (detected_ms - speech_end_ms) of stream time ago.
@@ -122,7 +122,7 @@ async def _recognised(
     if used_speculative and speculative is not None:
         recognition = await speculative
     else:
-        recognition = await recognizer.recognize(utterance.audio, expect, options)
+        recognition = await recognizer.recognize(utterance.audio, expect, asked)
     unhidden_ms = 1000.0 * (time.perf_counter() - waited)
     outcome = "answer" if utterance.reason == "silence" else "max_length"
     return Answer(

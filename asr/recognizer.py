@@ -53,7 +53,7 @@ from asr.model import load_model, resolve_model
 from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
-from ivr.understanding import Expect, IntentMatch, Understood, YesNo, understand
+from ivr.understanding import Asked, Expect, IntentMatch, Understood, YesNo, understand
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
 from ivr.understanding.text import normalize
 
@@ -244,15 +244,15 @@ class Recognizer:
             return cls._shared[key]
 
     async def recognize(
-        self, pcm: bytes, expect: Expect = "free", options: Sequence[str] = ()
+        self, pcm: bytes, expect: Expect = "free", asked: Asked | None = None
     ) -> Recognition:
-        """Recognise 8 kHz slin ``pcm`` in the worker pool, without blocking the event loop."""
+        """Recognise 8 kHz slin ``pcm`` in the worker pool, without blocking the event loop;
+        ``asked``: what the question says of its answers (a choice's options, its own yes and
+        no phrases)."""
         loop = asyncio.get_running_loop()
         queued = time.perf_counter()
         abandoned = threading.Event()
-        job = self._executor.submit(
-            self.recognize_sync, pcm, expect, tuple(options), abandoned=abandoned
-        )
+        job = self._executor.submit(self.recognize_sync, pcm, expect, asked, abandoned=abandoned)
         try:
             result = await asyncio.wrap_future(job, loop=loop)
         except asyncio.CancelledError:
@@ -270,13 +270,14 @@ class Recognizer:
         self,
         pcm: bytes,
         expect: Expect = "free",
-        options: Sequence[str] = (),
+        asked: Asked | None = None,
         *,
         abandoned: threading.Event | None = None,
     ) -> Recognition:
         """Recognise ``pcm`` on this thread. If ``abandoned`` is set meanwhile, the work stops
         at the next stage and the result (empty) is not meant to be used."""
         started = time.perf_counter()
+        asked = asked or Asked()
         with self._stats_lock:
             self._ran += 1
         audio, speech_ms, speech_dbfs = self.speech(pcm)
@@ -285,7 +286,7 @@ class Recognizer:
         by_reader = expect == "temperature" and self._reader is not None
         # The head reads temperatures better than prompted decodes (docs/decisions.md): with
         # it, one plain decode is left, for the transcript, the noise guard and intents.
-        prompts = () if by_reader else prompts_for(expect, options)
+        prompts = () if by_reader else prompts_for(expect, asked.options)
         decoded = self._decode(audio, prompts, abandoned)
         if decoded is None:
             return self._abandon(expect, speech_ms, started)
@@ -297,8 +298,8 @@ class Recognizer:
             nothing = _nothing(expect, speech_ms, started, hypotheses, no_speech_prob)
             return replace(nothing, speech_dbfs=speech_dbfs)
         extra: dict[str, Any] = {}
-        read = [self._read_view(frames, expect, options)]
-        chosen_text, understood, confidence = self._decide(read, hypotheses, expect, options, extra)
+        read = [self._read_view(frames, expect, asked)]
+        chosen_text, understood, confidence = self._decide(read, hypotheses, expect, asked, extra)
         doubtful = no_speech_prob > DOUBTFUL_NO_SPEECH and best_plain.log_prob < DOUBTFUL_LOG_PROB
 
         plain_text = best_plain.text
@@ -313,12 +314,12 @@ class Recognizer:
             more = self._view_frames(audio, abandoned)
             if more is None:
                 return self._abandon(expect, speech_ms, started)
-            read += [self._read_view(view, expect, options) for view in more]
+            read += [self._read_view(view, expect, asked) for view in more]
             extra["head_views"] = len(read)
             with self._stats_lock:
                 self._viewed += 1
             chosen_text, understood, confidence = self._decide(
-                read, hypotheses, expect, options, extra
+                read, hypotheses, expect, asked, extra
             )
         if understood is None and expect == "yes_no":
             understood = self._canonical_yes_no(audio)
@@ -334,7 +335,7 @@ class Recognizer:
             understood, confidence = None, 0.0
         intent = None
         if expect != "intent":
-            _, intent_match, _ = self._choose(hypotheses, "intent", ())
+            _, intent_match, _ = self._choose(hypotheses, "intent", Asked())
             intent = intent_match if isinstance(intent_match, IntentMatch) else None
         if by_reader and intent is not None and extra["reader"].get("whisper_heard_no_number"):
             # "Sorry, can you repeat that?" with no number in Whisper's words: a request, not a
@@ -378,13 +379,13 @@ class Recognizer:
             return self._reader is not None
         return self._answers is not None and expect in ("yes_no", "intent")
 
-    def _read_view(self, frames: np.ndarray, expect: Expect, options: Sequence[str]) -> ViewRead:
+    def _read_view(self, frames: np.ndarray, expect: Expect, asked: Asked) -> ViewRead:
         """What the heads read in one view of the answer (its encoder frames)."""
         if expect == "temperature" and self._reader is not None:
             assert self._grammar is not None
             return ViewRead(grammar=self._grammar.read(self._reader.log_probs(frames)))
         if self._heads_read(expect):
-            return ViewRead(heard=tuple(self._read_answer(frames, expect, options)))
+            return ViewRead(heard=tuple(self._read_answer(frames, expect, asked)))
         return ViewRead()
 
     def _decide(
@@ -392,7 +393,7 @@ class Recognizer:
         read: Sequence[ViewRead],
         hypotheses: list[Hypothesis],
         expect: Expect,
-        options: Sequence[str],
+        asked: Asked,
         extra: dict[str, Any],
     ) -> tuple[str, Understood | None, float]:
         """The answer Whisper's hypotheses and what the heads ``read`` in each view of the
@@ -408,7 +409,7 @@ class Recognizer:
         ]
         if heard:
             extra["answer_reader"] = heard[0].text
-        chosen_text, understood, confidence = self._choose(hypotheses, expect, options, also=heard)
+        chosen_text, understood, confidence = self._choose(hypotheses, expect, asked, also=heard)
         if heard and understood is not None and all(h.understood is None for h in heard):
             # Whisper found an answer the head heard nothing of: read it back.
             confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
@@ -569,19 +570,19 @@ class Recognizer:
 
     # -- choosing --------------------------------------------------------------------------------
 
-    def _understand(self, expect: Expect, text: str, options: Sequence[str]) -> Understood | None:
+    def _understand(self, expect: Expect, text: str, asked: Asked) -> Understood | None:
         return understand(
             expect,
             text,
-            options=options,
+            options=asked.options,
+            affirm=asked.affirm,
+            deny=asked.deny,
             language=self.config.language,
             min_c=self.config.temperature_min_c,
             max_c=self.config.temperature_max_c,
         )
 
-    def _read_answer(
-        self, frames: np.ndarray, expect: Expect, options: Sequence[str]
-    ) -> list[HeadReading]:
+    def _read_answer(self, frames: np.ndarray, expect: Expect, asked: Asked) -> list[HeadReading]:
         """The answers head's readings, each with what it says and its share of the head's
         vote. For requests, its most probable readings (CTC beam), shared by probability:
         where the best is a fragment ("oh you get my number this"), a near one often says it
@@ -594,13 +595,13 @@ class Recognizer:
             # "nah"), and sharing out the head's vote let Whisper win flat disagreements the
             # head had decided (dev sets: 5 and 2 answers worse).
             best = greedy(log_probs, self._answers.vocab)
-            return [HeadReading(best.text, self._understand(expect, best.text, options), 1.0)]
+            return [HeadReading(best.text, self._understand(expect, best.text, asked), 1.0)]
         readings = beam(log_probs, self._answers.vocab, self.config.answer_beam)
         top = readings[0].log_prob
         weights = [math.exp(r.log_prob - top) for r in readings]
         total = sum(weights)
         return [
-            HeadReading(r.text, self._understand(expect, r.text, options), w / total)
+            HeadReading(r.text, self._understand(expect, r.text, asked), w / total)
             for r, w in zip(readings, weights, strict=True)
         ]
 
@@ -608,7 +609,7 @@ class Recognizer:
         self,
         hypotheses: list[Hypothesis],
         expect: Expect,
-        options: Sequence[str],
+        asked: Asked,
         also: Sequence[HeadReading] = (),
     ) -> tuple[str, Understood | None, float]:
         """The transcript and value with most probability among hypotheses that parse;
@@ -624,7 +625,7 @@ class Recognizer:
         example: dict[Any, tuple[float, str, Understood]] = {}
         readings: list[tuple[float, str, Understood]] = []
         for hypothesis, weight in zip(hypotheses, weights, strict=True):
-            parsed = self._understand(expect, hypothesis.text, options)
+            parsed = self._understand(expect, hypothesis.text, asked)
             if parsed is None:
                 continue
             vote = weight * parsed.confidence

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from ivr.cli._common import console, emit_json, err_console, state
+
+if TYPE_CHECKING:
+    from ivr.understanding import Asked
 
 speech_app = typer.Typer(
     help="Speech: synthesize prompts, recognize answers.", no_args_is_help=True
@@ -64,6 +67,18 @@ def recognize(
     option: Annotated[
         list[str] | None, typer.Option("--option", help="An allowed answer, for --expect choice.")
     ] = None,
+    means_yes: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--means-yes",
+            help="A phrase that means yes to this question (as a script's means_yes), "
+            "for --expect yes_no; may be given more than once.",
+        ),
+    ] = None,
+    means_no: Annotated[
+        list[str] | None,
+        typer.Option("--means-no", help="A phrase that means no to this question."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file.")] = False,
 ) -> None:
     """Recognize each FILE and understand it as the expected kind of answer. A file that
@@ -74,6 +89,7 @@ def recognize(
 
     if expect not in EXPECT_CHOICES:
         raise typer.BadParameter(f"use one of {', '.join(EXPECT_CHOICES)}", param_hint="--expect")
+    asked = _asked(expect, option or [], means_yes or [], means_no or [])
     recognizer = Recognizer.shared(state(ctx).settings)
     unreadable = 0
     for path in files:
@@ -89,7 +105,7 @@ def recognize(
                 emit_json({"file": str(path), "text": "", "expect": expect, "value": None,
                            "confidence": 0.0, "ms": 0.0, "error": str(error)})  # fmt: skip
             continue
-        result = recognizer.recognize_sync(pcm, expect, option or ())  # type: ignore[arg-type]
+        result = recognizer.recognize_sync(pcm, expect, asked)  # type: ignore[arg-type]
         ms = round(1000.0 * (time.perf_counter() - started), 1)
         line: dict[str, Any] = {
             "file": str(path),
@@ -111,6 +127,25 @@ def recognize(
             )
     if unreadable:
         raise typer.Exit(1)
+
+
+def _asked(expect: str, options: list[str], yes: list[str], no: list[str]) -> Asked:
+    """The question's own answers from the options, checked as a script's step is."""
+    from pydantic import ValidationError
+
+    from ivr.script.model import Step
+
+    kind = "free" if expect == "intent" else expect  # a script never asks for a request
+    try:
+        step = Step(ask="?", expect=kind, options=options, means_yes=yes, means_no=no)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = {"options": "--option", "means_yes": "--means-yes", "means_no": "--means-no"}
+        fallback = "--means-yes / --means-no" if yes or no else "--option / --expect"
+        where = next((name[str(p)] for p in problem["loc"] if str(p) in name), fallback)
+        message = problem["msg"].removeprefix("Value error, ")
+        raise typer.BadParameter(message, param_hint=where) from None
+    return step.asked
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,7 @@ from ivr.audio import FRAME_MS
 from ivr.audiosocket import Audio, AudioSocketSession, Dtmf, Hangup
 from ivr.dialogue.channel import Heard, Prompt, SayResult
 from ivr.dialogue.prompts import PromptBook
-from ivr.understanding import IntentMatch, understand_keys
+from ivr.understanding import Asked, IntentMatch, understand_keys
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +123,7 @@ class AudioChannel:
 
     # -- listening ------------------------------------------------------------------------------
 
-    async def listen(
-        self, expect: str, options: tuple[str, ...] = (), *, affirm: tuple[str, ...] = ()
-    ) -> Heard:
+    async def listen(self, expect: str, asked: Asked | None = None) -> Heard:
         if self.hung_up:
             return Heard("hangup")
         if keys_complete(expect, self._keys):
@@ -139,8 +137,8 @@ class AudioChannel:
             self._frames(expect, keyed),
             self.recognizer,
             self._listen,
-            expect,
-            options=options,  # type: ignore[arg-type]
+            expect,  # type: ignore[arg-type]
+            asked=asked,
         )
         if "keys" in keyed:
             return await self._collect_keys(expect, keyed["keys"])

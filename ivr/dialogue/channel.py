@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ivr.understanding import IntentMatch
+from ivr.understanding import Asked, IntentMatch
 
 HeardKind = Literal["speech", "keys", "no_input", "hangup"]
 
@@ -54,9 +54,7 @@ class Channel(Protocol):
 
     async def say(self, prompt: Prompt, *, interruptible: bool = True) -> SayResult: ...
 
-    async def listen(
-        self, expect: str, options: tuple[str, ...] = (), *, affirm: tuple[str, ...] = ()
-    ) -> Heard: ...
+    async def listen(self, expect: str, asked: Asked | None = None) -> Heard: ...
 
     async def hang_up(self) -> None: ...
 

@@ -251,7 +251,7 @@ class Dialogue:
             tries += 1
             prompt_id, text = self._question(name, step, tries, problem)
             await self._say(name, prompt_id, self._text(text), step.interruptible, "ask")
-            heard = await self.channel.listen(step.expect, step.options)
+            heard = await self.channel.listen(step.expect, step.asked)
             turn = self._hear_turn(name, step.expect, heard)
             if heard.kind == "hangup":
                 raise HungUp

@@ -12,14 +12,16 @@ import time
 from collections.abc import Awaitable, Callable
 
 from ivr.dialogue.channel import Heard, Prompt, SayResult
-from ivr.understanding import IntentMatch, understand, understand_keys
+from ivr.understanding import Asked, IntentMatch, understand, understand_keys
 
 KEYS = re.compile(r"[0-9*#]+")
 HANGUP = "/hangup"
 
 
-def understand_typed(text: str, expect: str, options: tuple[str, ...] = ()) -> Heard:
-    """What a typed (or transcribed) answer means for ``expect``, with any intent in it."""
+def understand_typed(text: str, expect: str, asked: Asked | None = None) -> Heard:
+    """What a typed (or transcribed) answer means for ``expect`` (and what the question
+    ``asked`` says of its answers), with any intent in it."""
+    asked = asked or Asked()
     stripped = text.strip()
     if not stripped:
         return Heard("no_input")
@@ -34,7 +36,13 @@ def understand_typed(text: str, expect: str, options: tuple[str, ...] = ()) -> H
     intent = intent if isinstance(intent, IntentMatch) else None
     if expect == "intent":
         return Heard("speech", stripped, None, None, 0.0, intent)
-    result = understand(expect, stripped, options=options)  # type: ignore[arg-type]
+    result = understand(
+        expect,  # type: ignore[arg-type]
+        stripped,
+        options=asked.options,
+        affirm=asked.affirm,
+        deny=asked.deny,
+    )
     value = result.value if result is not None else None
     confidence = result.confidence if result is not None else 0.0
     return Heard("speech", stripped, value, result, confidence, intent)
@@ -66,14 +74,12 @@ class TextChannel:
             await self._play(prompt)
         return SayResult(True, first_frame_at=started)
 
-    async def listen(
-        self, expect: str, options: tuple[str, ...] = (), *, affirm: tuple[str, ...] = ()
-    ) -> Heard:
+    async def listen(self, expect: str, asked: Asked | None = None) -> Heard:
         line = await self._ask(expect)
         if line is None or line.strip() == HANGUP:
             self._hung_up = True
             return Heard("hangup")
-        heard = understand_typed(line, expect, options)
+        heard = understand_typed(line, expect, asked)
         heard.speech_end_at = time.monotonic()
         return heard
 

@@ -12,9 +12,18 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ivr.db.models import Colour, FlagKind
+from ivr.understanding import Asked
+from ivr.understanding.text import normalize
 
 STEP_NAME = r"[a-z][a-z0-9_]{0,59}"
 _STEP_NAME = re.compile(STEP_NAME)
@@ -31,6 +40,9 @@ HOUSEHOLD_PLACEHOLDERS = {
 }
 # Filled by the robot while it talks: only allowed where the step says so.
 ANSWER_PLACEHOLDERS = {"value"}
+# A question's own yes / no phrases: what one says in an answer, not a list of every answer.
+MAX_PHRASES = 50
+MAX_PHRASE_CHARS = 80
 
 Expect = Literal["temperature", "yes_no", "choice", "free", "digits"]
 Outcome = Literal[
@@ -79,6 +91,10 @@ class Step(_Strict):
     ask: str | None = None
     expect: Expect | None = None
     options: tuple[str, ...] = ()  # for expect: choice
+    # for expect: yes_no, what means yes or no to this question and not to every question:
+    # to "any symptoms?" "I'm not well" is a yes; to "did you stay home?" "I stayed in" is one
+    means_yes: tuple[str, ...] = ()
+    means_no: tuple[str, ...] = ()
     store: Annotated[str, Field(pattern=STEP_NAME)] | None = None  # household field name
     confirm: str | bool | None = None  # read back the answer: True (default text) or a text
     reprompt: Reprompts = Reprompts()
@@ -107,11 +123,39 @@ class Step(_Strict):
             raise ValueError("expect: choice needs 'options'")
         if self.expect != "choice" and self.options:
             raise ValueError("'options' is only for expect: choice")
+        if self.expect != "yes_no" and (self.means_yes or self.means_no):
+            raise ValueError("'means_yes' and 'means_no' are only for expect: yes_no")
         if self.end is not None and (self.next is not None or self.on):
             raise ValueError("a step with 'end' has no 'next' or 'on'")
         if self.end is not None and self.ask is not None:
             raise ValueError("a question cannot end the call; end on a 'say' step")
         return self
+
+    @field_validator("means_yes", "means_no")
+    @classmethod
+    def _phrases(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
+        if len(phrases) > MAX_PHRASES:
+            raise ValueError(f"at most {MAX_PHRASES} phrases")
+        for phrase in phrases:
+            if not normalize(phrase):
+                raise ValueError(f"{phrase!r} has no words to listen for")
+            if len(phrase) > MAX_PHRASE_CHARS:
+                raise ValueError(f"{phrase[:20]!r}... is longer than {MAX_PHRASE_CHARS} characters")
+        return phrases
+
+    @field_validator("means_no")
+    @classmethod
+    def _not_both(cls, means_no: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        means_yes = info.data.get("means_yes", ())
+        both = {normalize(p) for p in means_yes} & {normalize(p) for p in means_no}
+        if both:
+            raise ValueError(f"{sorted(both)[0]!r} is also in 'means_yes'")
+        return means_no
+
+    @property
+    def asked(self) -> Asked:
+        """What this question says of its answers, for the parsers."""
+        return Asked(self.options, self.means_yes, self.means_no)
 
     @property
     def text(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from ivr.understanding.choice import parse_choice
@@ -40,6 +41,16 @@ from ivr.understanding.yes_no import parse_yes_no
 
 Expect = Literal["temperature", "yes_no", "intent", "choice", "free", "digits"]
 EXPECTS: tuple[Expect, ...] = ("temperature", "yes_no", "intent", "choice", "free", "digits")
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question itself says about its answers: a choice's ``options``, and the phrases
+    that mean yes (``affirm``) or no (``deny``) to this question and not to every one."""
+
+    options: tuple[str, ...] = ()
+    affirm: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
 
 
 def parse_digits(text: str, *, language: Language | None = None) -> Digits | None:
@@ -97,6 +108,7 @@ def understand_keys(
 __all__ = [
     "EXPECTS",
     "INTENTS",
+    "Asked",
     "ChoiceMatch",
     "Digits",
     "Expect",

@@ -67,8 +67,8 @@ UNSURE_PHRASES = (
     "no idea",
 )
 # Phrases read as a whole that say neither: "yes, no need to repeat" holds no "no"; "I'm not
-# well" is a yes to "any symptoms?" but no answer to "did you go out?", and its "I'm not" is
-# no "no" to either ("no, I'm not well" stays a sure no, "I'm not well, I've a fever" a yes).
+# well" is no answer to "did you go out?" and, unless that question says so in its own phrases
+# (scripts' ``means_yes``), none to "any symptoms?"; its "I'm not" is no "no" to either.
 NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
                    "not feeling well", "not feeling too well")  # fmt: skip
 # Phrases that only say so when the recogniser wrote a homophone for the whole answer.
@@ -90,6 +90,10 @@ _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i
 # test set "I didn't go anywhere" came out as "I did go anywhere" with full confidence.
 _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", "went out",
                         "i went out", "we did", "we have", "i was out", "been out"})  # fmt: skip
+
+
+# A phrase the question gives meaning says more than a generic one.
+QUESTION_WEIGHT = 1.5
 
 
 def _accepted(said: str, pattern: re.Pattern[str], taken: list[tuple[int, int]]) -> list[str]:
@@ -123,13 +127,19 @@ def parse_yes_no(
         return YesNo(False, 0.6)
     taken: list[tuple[int, int]] = []
     doubt = _accepted(said, _UNSURE, taken)
-    _accepted(said, _NEUTRAL, taken)
-    # The question's own phrases are read first, so a generic phrase does not count their words.
+    # The question's own phrases are read next (longest first, whichever side), so neither a
+    # neutral nor a generic phrase counts their words: to "any symptoms?" "I'm not well" is a
+    # yes, though it says neither to "did you go out?".
     yes = no = 0.0
-    if affirm := tuple(affirm):
-        yes += 1.5 * len(_accepted(said, phrase_pattern(affirm), taken))
-    if deny := tuple(deny):
-        no += 1.5 * len(_accepted(said, phrase_pattern(deny), taken))
+    affirm, deny = tuple(affirm), tuple(deny)
+    if affirm or deny:
+        denied = frozenset(normalize(p) for p in deny)
+        for phrase in _accepted(said, phrase_pattern(affirm + deny), taken):
+            if phrase in denied:
+                no += QUESTION_WEIGHT
+            else:
+                yes += QUESTION_WEIGHT
+    _accepted(said, _NEUTRAL, taken)
     for phrase in _accepted(said, _GENERIC, taken):
         if phrase in _NO_SET:
             no += _weight(phrase)

@@ -20,7 +20,7 @@ from ivr.dialogue.channel import Heard
 from ivr.dialogue.results import ResultWriter
 from ivr.households.generate import generate_neighbourhood
 from ivr.script import load_script, load_script_text
-from ivr.understanding import IntentMatch
+from ivr.understanding import Asked, IntentMatch
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 CHECKIN = load_script(SCRIPTS / "temperature_checkin.yaml")
@@ -100,6 +100,20 @@ async def test_repeat_and_who_is_calling_cost_no_try() -> None:
     assert {"intent:repeat", "intent:who_is_calling"} <= {t.event for t in recorder.turns}
 
 
+async def test_each_question_gives_its_own_phrases_their_meaning() -> None:
+    # "I'm fine" is a sure no to "any symptoms?"; "I'm not feeling well" a yes, where to
+    # "did you go out?" it says nothing and is asked again.
+    well, _, _ = await converse(CHECKIN, ["36.6", "yes", "just to the shops", "I'm fine"])
+    assert well.answers == {"temperature": 36.6, "went_out": True, "symptoms": False}
+    unwell, _, said = await converse(
+        CHECKIN, ["36.6", "yes", "I'm not feeling well", "no", "I'm not feeling well"]
+    )
+    assert unwell.answers == {"temperature": 36.6, "went_out": False, "symptoms": True}
+    assert (
+        sum(s.startswith("robot: Sorry, I did not understand. Did you go out") for s in said) == 1
+    )
+
+
 async def test_keypad_is_offered_on_the_last_try() -> None:
     result, _, said = await converse(CHECKIN, ["", "mumble", "365#", "1", "2", "1"])
     assert result.answers == {"temperature": 36.5, "went_out": False, "symptoms": True}
@@ -137,8 +151,8 @@ class HypothesesHeardMore(TextChannel):
         super().__init__(ask, said.append)
         self.also = IntentMatch(also, 0.95)  # type: ignore[arg-type]
 
-    async def listen(self, expect: str, options: tuple[str, ...] = (), **kw: Any) -> Heard:
-        heard = await super().listen(expect, options, **kw)
+    async def listen(self, expect: str, asked: Asked | None = None) -> Heard:
+        heard = await super().listen(expect, asked)
         if heard.kind == "speech" and heard.intent is None:
             heard.intent = self.also
         return heard

@@ -91,6 +91,45 @@ def test_wrong_types_and_missing_fields() -> None:
     assert any(p.startswith("broken.yaml:5:12: steps.a.tries") for p in found), found
 
 
+QUESTION_PHRASES = """\
+name: x
+start: a
+steps:
+  a:
+    ask: "Any symptoms?"
+    expect: yes_no
+    means_yes: ["I'm not well", "  "]
+    means_no: ["I'm well"]
+    next: b
+    on_fail: b
+  b:
+    ask: "Your temperature?"
+    expect: temperature
+    means_no: ["I'm fine"]
+    next: c
+    on_fail: c
+  c:
+    say: bye
+    end: completed
+"""
+
+
+def test_question_phrases_are_checked_with_their_place() -> None:
+    found = problems_of(QUESTION_PHRASES)
+    assert any(
+        p.startswith("broken.yaml:7:16: steps.a.means_yes: '  ' has no words") for p in found
+    ), found
+    assert any(p.startswith("broken.yaml:12:5: steps.b: 'means_yes' and 'means_no' are only")
+               for p in found), found  # fmt: skip
+    both = (
+        "name: x\nstart: a\nsteps:\n  a:\n    ask: Any symptoms?\n    expect: yes_no\n"
+        '    means_yes: ["I\'m not well"]\n    means_no: ["I\'m well", "I\'m NOT well!"]\n'
+        "    next: c\n    on_fail: c\n  c:\n    say: bye\n    end: completed\n"
+    )
+    (problem,) = problems_of(both)
+    assert problem.startswith('broken.yaml:8:15: steps.a.means_no: "i\'m not well" is also in')
+
+
 def test_invalid_yaml_has_a_place() -> None:
     (problem,) = problems_of("name: x\nsteps:\n  a: [unclosed\n")
     assert problem.startswith("broken.yaml:4:1: not valid YAML")

@@ -84,3 +84,33 @@ def test_an_unreadable_file_is_named_and_the_others_still_recognized(tmp_path: P
     assert lines[1]["error"] == f"{missing}: no such file"
     assert lines[2]["value"] is True and "error" not in lines[2]
     assert "notes.wav: cannot read audio" in result.stderr
+
+
+def test_recognize_with_the_question_own_phrases(tmp_path: Path) -> None:
+    # to "did you stay home?" (not a question a script of ours asks) "I stayed home" is a yes
+    runner = CliRunner()
+    wav = tmp_path / "answer.wav"
+    said = runner.invoke(app, ["speech", "say", "I stayed home.", "-o", str(wav)])
+    assert said.exit_code == 0, said.output
+    plain = runner.invoke(app, ["speech", "recognize", str(wav), "--expect", "yes_no", "--json"])
+    assert json.loads(plain.stdout)["value"] is False, plain.output
+    asked = runner.invoke(
+        app, ["speech", "recognize", str(wav), "--expect", "yes_no", "--json",
+              "--means-yes", "stayed home", "--means-no", "went out"],
+    )  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.stdout)["value"] is True, asked.output
+
+
+def test_recognize_refuses_question_phrases_that_cannot_apply(tmp_path: Path) -> None:
+    runner = CliRunner()
+    wrong_kind = runner.invoke(
+        app, ["speech", "recognize", "x.wav", "--expect", "temperature", "--means-yes", "hot"]
+    )
+    assert wrong_kind.exit_code == 2
+    assert "only for expect: yes_no" in wrong_kind.output
+    both = runner.invoke(
+        app, ["speech", "recognize", "x.wav", "--expect", "yes_no", "--means-yes", "I'm in",
+              "--means-no", "i'm IN"],
+    )  # fmt: skip
+    assert both.exit_code == 2 and "--means-no" in both.output and "also in" in both.output

@@ -18,8 +18,13 @@ from asr.evaluate import evaluate
 from asr.recognizer import WHISPER_RATE, HeadReading, Recognizer
 from asr.testset import load
 from ivr.audio import SAMPLE_RATE, from_float, resample, to_float
+from ivr.dialogue.session import ACCEPT_CONFIDENCE
+from ivr.script import load_script
 from ivr.speech import Synthesizer
+from ivr.understanding import Asked
 from tests.speech.conftest import spoken
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 # Measured on this CI set (one clip of 24 is 0.04), in two renders with sox dither (ts5; piper and
 # the dither were not deterministic, and that alone moved 4 temperatures): temperature 0.25 and
@@ -121,6 +126,19 @@ def test_an_intent_is_noticed_whatever_was_expected(
     assert result.intent is not None and result.intent.value == "repeat"
 
 
+def test_the_question_gives_heard_words_their_meaning(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    """Spoken "I'm not feeling well" is no answer to most questions, a yes to the shipped
+    check-in's "any symptoms?", whose own phrases reach the parsers through recognition."""
+    symptoms = load_script(SCRIPTS / "temperature_checkin.yaml").step("symptoms").asked
+    pcm = spoken(bot_voice, "I'm not feeling well.")
+    asked = recognizer.recognize_sync(pcm, "yes_no", symptoms)
+    assert asked.value is True and asked.confidence >= ACCEPT_CONFIDENCE, asked.text
+    fine = recognizer.recognize_sync(spoken(bot_voice, "I'm good, thanks."), "yes_no", symptoms)
+    assert fine.value is False and fine.confidence >= ACCEPT_CONFIDENCE, fine.text
+
+
 async def test_concurrent_recognitions_share_the_pool(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
@@ -212,7 +230,7 @@ def test_the_answers_head_confirms_a_fuller_whisper_reading(recognizer: Recogniz
     def choose(whisper: list[str], head: str) -> object:
         hypotheses = [Hypothesis(text, -0.2 - 0.1 * n, False) for n, text in enumerate(whisper)]
         reading = [HeadReading(head, understand("intent", head), 1.0)]
-        return recognizer._choose(hypotheses, "intent", (), also=reading)[1].value  # type: ignore[union-attr]
+        return recognizer._choose(hypotheses, "intent", Asked(), also=reading)[1].value  # type: ignore[union-attr]
 
     # the head knew only "what" of the question; alone it is a repeat request
     assert understand("intent", "what").value == "repeat"  # type: ignore[union-attr]
@@ -227,7 +245,7 @@ def test_the_answers_head_decides_a_flat_disagreement(recognizer: Recognizer) ->
 
     hypotheses = [Hypothesis("Yeah.", -0.2, False), Hypothesis("Yeah!", -0.3, False)]
     _, understood, confidence = recognizer._choose(
-        hypotheses, "yes_no", (), also=[HeadReading("nah", understand("yes_no", "nah"), 1.0)]
+        hypotheses, "yes_no", Asked(), also=[HeadReading("nah", understand("yes_no", "nah"), 1.0)]
     )
     assert understood is not None and understood.value is False
     assert confidence < 0.8  # read back: the two readers did not agree
@@ -244,14 +262,15 @@ def test_a_near_reading_of_the_answers_head_carries_a_request(recognizer: Recogn
     fragment = ("oh you get my thumb this", 0.8)  # the head's best reading: nothing either
     near = ("oh you get my number this", 0.15)
     text, understood, confidence = recognizer._choose(
-        whisper, "intent", (), also=head(fragment, near)
+        whisper, "intent", Asked(), also=head(fragment, near)
     )
     assert understood is not None and understood.value == "who_is_calling"
     assert text == near[0] and confidence < 0.8  # a small share of the vote: read back
-    assert recognizer._choose(whisper, "intent", (), also=head(fragment))[1] is None
+    assert recognizer._choose(whisper, "intent", Asked(), also=head(fragment))[1] is None
     # the share is of the head's vote: a near reading does not outvote Whisper's whole one
     said = [Hypothesis("Can you repeat that?", -0.2, False)]
-    assert recognizer._choose(said, "intent", (), also=head(fragment, near))[1].value == "repeat"  # type: ignore[union-attr]
+    chosen = recognizer._choose(said, "intent", Asked(), also=head(fragment, near))[1]
+    assert chosen is not None and chosen.value == "repeat"
 
 
 def _answer_audio(recognizer: Recognizer, pcm: bytes) -> np.ndarray:
@@ -266,11 +285,11 @@ def test_the_answers_head_reads_requests_in_n_best_and_yes_no_by_best_path(
 ) -> None:
     audio = _answer_audio(recognizer, spoken(bot_voice, "who is calling please"))
     frames = recognizer.encoder_frames(audio)
-    requests = recognizer._read_answer(frames, "intent", ())
+    requests = recognizer._read_answer(frames, "intent", Asked())
     assert 1 < len(requests) <= recognizer.config.answer_beam
     assert sum(r.share for r in requests) == pytest.approx(1.0)
     assert requests[0].understood is not None and requests[0].understood.value == "who_is_calling"
-    yes_no = recognizer._read_answer(frames, "yes_no", ())
+    yes_no = recognizer._read_answer(frames, "yes_no", Asked())
     assert [(r.text, r.share) for r in yes_no] == [(requests[0].text, 1.0)]
 
 

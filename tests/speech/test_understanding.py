@@ -97,6 +97,20 @@ def test_the_question_gives_phrases_their_meaning() -> None:
     assert understand("yes_no", "I went to the market", affirm=["went to the market"]).value
 
 
+def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
+    # "I'm not well" says neither to most questions; "any symptoms?" makes it a sure yes
+    assert understand("yes_no", "I'm not well") is None
+    sick = understand("yes_no", "I'm not well", affirm=["I'm not well"], deny=["I'm well"])
+    assert sick is not None and (sick.value, sick.confidence) == (True, 1.0)
+    # "I'm good" is a weak nothing anywhere else, a sure no to "any symptoms?"
+    good = understand("yes_no", "I'm good, thanks", affirm=["not good"], deny=["I'm good"])
+    assert good is not None and (good.value, good.confidence) == (False, 1.0)
+    # the longest phrase of either side is read first: "not feeling well" is no "feeling well"
+    asked = {"affirm": ["not feeling well"], "deny": ["feeling well"]}
+    assert understand("yes_no", "I'm not feeling well", **asked).value is True  # type: ignore[arg-type, union-attr]
+    assert understand("yes_no", "feeling well today", **asked).value is False  # type: ignore[arg-type, union-attr]
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [
