@@ -56,6 +56,7 @@ from ivr.audio import SAMPLE_RATE, resample, to_float
 from ivr.understanding import Asked, Expect, IntentMatch, Understood, YesNo, understand
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
 from ivr.understanding.text import normalize
+from ivr.understanding.yes_no import says_neither
 
 if TYPE_CHECKING:
     from ivr.config import Settings
@@ -72,6 +73,8 @@ MIN_CONFIDENCE_APPLIES = frozenset({"temperature"})  # numbers: where a wrong va
 DOUBTFUL_NO_SPEECH = 0.6
 DOUBTFUL_LOG_PROB = -0.7
 DOUBTFUL_MAX_CONFIDENCE = 0.6
+# The answers head's vote, against a Whisper reading decided by the question's own phrases.
+QUESTION_HEAD_SHARE = 0.5
 # The same word three times running ("No, no, no, no.") is Whisper looping on background talk
 # more often than an answer: read back, never taken as said.
 REPEATED_WORD_RUN = 3
@@ -321,7 +324,15 @@ class Recognizer:
             chosen_text, understood, confidence = self._decide(
                 read, hypotheses, expect, asked, extra
             )
-        if understood is None and expect == "yes_no":
+        neither = expect == "yes_no" and says_neither(
+            plain_text, affirm=asked.affirm, deny=asked.deny
+        )
+        if neither and understood is not None:
+            # Whisper's words answer neither ("I'm not sure", "I'm not well"): what the head or
+            # a less probable hypothesis made of them is no answer to store.
+            extra["said_neither"] = {"value": understood.value, "confidence": confidence}
+            understood, confidence = None, 0.0
+        if understood is None and expect == "yes_no" and not neither:
             understood = self._canonical_yes_no(audio)
             if understood is not None:
                 confidence = understood.confidence
@@ -636,6 +647,11 @@ class Recognizer:
         head_weight = 0.0
         if any(h.understood is not None for h in also):
             head_weight = self.config.answer_reader_share * total
+            if any(isinstance(r[2], YesNo) and r[2].asked for r in readings):
+                # Whisper heard the question's own words ("I have a headache" to "any
+                # symptoms?"), which the head was never taught: it spells them as words it
+                # knows ("I haven't"), so its vote counts less against them.
+                head_weight *= QUESTION_HEAD_SHARE
             total += head_weight
         for head in also:
             if head.understood is None:

@@ -32,6 +32,7 @@ class Temperature:
 class YesNo:
     answer: bool
     confidence: float
+    asked: bool = False  # decided by the question's own phrases (a script's means_yes / no)
 
     @property
     def value(self) -> bool:

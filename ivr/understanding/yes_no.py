@@ -75,7 +75,7 @@ NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
 # A word in front that turns the phrase into its opposite or into doubt ("not sure").
-_DOUBT = re.compile(r"\b(?:not|don't know if|unsure|maybe)\s*$")
+_DOUBT = re.compile(r"\b(?:not|not even|don't know if|unsure|maybe)\s*$")
 _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i'm fine",
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
                      "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
@@ -139,6 +139,7 @@ def parse_yes_no(
                 no += QUESTION_WEIGHT
             else:
                 yes += QUESTION_WEIGHT
+    asked_yes, asked_no = yes > 0, no > 0
     _accepted(said, _NEUTRAL, taken)
     for phrase in _accepted(said, _GENERIC, taken):
         if phrase in _NO_SET:
@@ -149,7 +150,15 @@ def parse_yes_no(
         return None
     winner, total = max(yes, no), yes + no + 0.8 * len(doubt)
     confidence = min(1.0, winner) * (abs(yes - no) / total)
-    return YesNo(yes > no, round(confidence, 3))
+    return YesNo(yes > no, round(confidence, 3), asked_yes if yes > no else asked_no)
+
+
+def says_neither(text: str, *, affirm: Iterable[str] = (), deny: Iterable[str] = ()) -> bool:
+    """Whether ``text`` deliberately answers neither yes nor no: it holds a phrase of doubt or
+    one that says neither ("I'm not sure", "I'm not well" to most questions) and no answer."""
+    said = normalize(text)
+    held = _UNSURE.search(said) or _NEUTRAL.search(said)
+    return bool(held) and parse_yes_no(text, affirm=affirm, deny=deny) is None
 
 
 _NO_SET = frozenset(normalize(p) for p in NO_PHRASES)

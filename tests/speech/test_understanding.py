@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.understanding import understand, understand_keys
+from ivr.understanding.yes_no import says_neither
 
 
 @pytest.mark.parametrize(
@@ -109,6 +110,22 @@ def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
     asked = {"affirm": ["not feeling well"], "deny": ["feeling well"]}
     assert understand("yes_no", "I'm not feeling well", **asked).value is True  # type: ignore[arg-type, union-attr]
     assert understand("yes_no", "feeling well today", **asked).value is False  # type: ignore[arg-type, union-attr]
+
+
+def test_says_neither() -> None:
+    assert says_neither("I'm not sure") and says_neither("I'm not feeling well")
+    assert says_neither("no need to repeat")
+    assert not says_neither("no, I'm not sure")  # a no, if a doubtful one
+    assert not says_neither("mumble") and not says_neither("")  # nothing said, nothing denied
+    assert not says_neither("I'm not well", affirm=["I'm not well"])  # to "any symptoms?"
+
+
+def test_a_negated_question_phrase_says_nothing() -> None:
+    cough = {"affirm": ["a slight cough"], "deny": ["nothing at all"]}
+    for text in ("No, not even a slight cough.", "Not a slight cough, no."):
+        heard = understand("yes_no", text, **cough)  # type: ignore[arg-type]
+        assert heard is not None and heard.value is False, text
+        assert heard.confidence == 1.0, text
 
 
 @pytest.mark.parametrize(
