@@ -12,7 +12,7 @@ played by Asterisk itself); the resident simulator reads the whole persona when 
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -53,6 +53,8 @@ class Persona(BaseModel):
     noise_snr_db: float | None = None  # a noisy line
     # how they behave
     reply: str | None = None  # say exactly this after the robot speaks (line tests)
+    # answers these questions in these words instead of the usual ones ("I went for a walk.")
+    says: dict[Literal["went_out", "symptoms"], Annotated[str, Field(max_length=200)]] = {}
     dtmf_only: bool = False  # answers only with the keypad
     repeat_first: bool = False  # asks the robot to repeat its first question
     misspeak_c: float | None = None  # says this temperature first, corrects it when read back

@@ -141,6 +141,8 @@ class Mind:
         self.last_value, self.last_slot = truth, slot
         if self.persona.dtmf_only:
             return Answer(keys="1" if truth else "2", value=truth, slot=slot)
+        if slot in self.persona.says:
+            return Answer(self.persona.says[slot], value=truth, slot=slot)  # type: ignore[index]
         return Answer(self.rng.choice(yes if truth else no), value=truth, slot=slot)
 
     def _confirm(self, question: Question) -> Answer:

@@ -47,6 +47,14 @@ PATHS: dict[str, Persona] = {
     "normal": Persona(temperature=36.6, voice=JOE),
     "fever": Persona(temperature=38.4, symptoms=("fever",), voice="espeak:en-us"),
     "went_out": Persona(temperature=36.9, went_out=True, voice=JOE),
+    # answers the script's own phrases (means_yes) give meaning, and no plain yes or no
+    "own_words": Persona(
+        temperature=36.7,
+        went_out=True,
+        symptoms=("sore throat",),
+        voice=JOE,
+        says={"went_out": "I went for a walk.", "symptoms": "I've got a sore throat."},
+    ),
     "repeat": Persona(temperature=37.1, repeat_first=True, voice=JOE),
     "silence": Persona(silent_at=1, voice=JOE),
     "corrected": Persona(temperature=36.8, misspeak_c=37.9, voice=JOE),
@@ -168,6 +176,13 @@ async def test_went_out_is_stored_and_flagged(campaign: Campaign) -> None:
     assert campaign.answers("went_out")["went_out"] is True
     assert FlagKind.WENT_OUT in campaign.flags("went_out")
     assert FlagKind.FEVER not in campaign.flags("went_out")
+
+
+async def test_answers_in_the_resident_own_words(campaign: Campaign) -> None:
+    answers = campaign.answers("own_words")
+    assert answers.get("went_out") is True, campaign.story("own_words")
+    assert answers.get("symptoms") is True, campaign.story("own_words")
+    assert {FlagKind.WENT_OUT, FlagKind.SYMPTOMS} <= campaign.flags("own_words")
 
 
 async def test_repeat_request_repeats_the_question(campaign: Campaign) -> None:
