@@ -205,12 +205,14 @@ def _trim(pcm: bytes) -> bytes:
 # -- what the robot asked ----------------------------------------------------------------------
 
 _CONFIRM = re.compile(r"\b(is that (right|correct)|did i (get|hear) (that|you) right|correct\?)")
+# the robot's last try: "Please press 1 for yes, or 2 for no." / "Please key in your ..."
+_KEYPAD = re.compile(r"\bpress (1|one)\b|\bkey (it )?in\b|\bkeypad\b|\bhash key\b")
 _GOODBYE = re.compile(r"\b(goodbye|good bye|bye now|have a (good|nice) day)\b")
 
 
 @dataclass(frozen=True)
 class Question:
-    kind: str  # temperature | went_out | symptoms | heard | confirm | goodbye | who | other
+    kind: str  # temperature | went_out | symptoms | heard | confirm | keypad | goodbye | other
     text: str
 
 
@@ -223,6 +225,8 @@ def classify(text: str) -> Question:
         return Question("handover", text)
     if _CONFIRM.search(lowered):
         return Question("confirm", text)
+    if _KEYPAD.search(lowered) and not re.search(r"\bsay\b", lowered):
+        return Question("keypad", text)  # "you can say it, or key it in" asks to speak
     if "temperature" in lowered:
         return Question("temperature", text)
     # "did you go ...?" alone will do: the simulator's greedy decode of some renders of the

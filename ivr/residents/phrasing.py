@@ -53,6 +53,9 @@ OPT_OUT = ("Please don't call me again.", "Stop calling me, take me off your lis
 HUMAN = ("Can I talk to a real person?", "I want to speak to someone at the office.")
 
 
+YES_NO_SLOTS = ("went_out", "symptoms", "heard")
+
+
 @dataclass
 class Answer:
     text: str = ""
@@ -91,6 +94,8 @@ class Mind:
             return None
         if question.kind == "confirm":
             return self._confirm(question)
+        if question.kind == "keypad":
+            return self._keypad(question)
         if question.kind == "opt_out_confirm":
             # only someone who asked to be left alone says yes to it
             wanted = (
@@ -121,6 +126,21 @@ class Mind:
             return self._yes_no("symptoms", has, (yes_text,) if has else YES, SYMPTOMS_NO)
         if question.kind == "heard":
             return self._yes_no("heard", True, HEARD, NO)
+        return None
+
+    def _keypad(self, question: Question) -> Answer | None:
+        """The robot did not understand and asks for the keypad: key in the same fact (the
+        temperature, or the yes or no just said; a question not heard gets no keys either)."""
+        p = self.persona
+        if p.silent_at is not None and self.questions >= p.silent_at:
+            return None  # someone who stopped answering does not start pressing keys
+        if "temperature" in question.text.lower():
+            value = p.temperature
+            self.last_value, self.last_slot = value, "temperature"
+            return Answer(keys=f"{round(value * 10):d}#", value=value, slot="temperature")
+        if isinstance(self.last_value, bool) and self.last_slot in YES_NO_SLOTS:
+            truth = self.last_value
+            return Answer(keys="1" if truth else "2", value=truth, slot=self.last_slot)
         return None
 
     def _temperature(self) -> Answer:

@@ -55,6 +55,10 @@ PATHS: dict[str, Persona] = {
         voice=JOE,
         says={"went_out": "I went for a walk.", "symptoms": "I've got a sore throat."},
     ),
+    # says it is not sure until the robot offers the keypad, then presses 1
+    "keypad": Persona(
+        temperature=36.5, went_out=True, voice=JOE, says={"went_out": "I'm not sure."}
+    ),
     "repeat": Persona(temperature=37.1, repeat_first=True, voice=JOE),
     "silence": Persona(silent_at=1, voice=JOE),
     "corrected": Persona(temperature=36.8, misspeak_c=37.9, voice=JOE),
@@ -183,6 +187,16 @@ async def test_answers_in_the_resident_own_words(campaign: Campaign) -> None:
     assert answers.get("went_out") is True, campaign.story("own_words")
     assert answers.get("symptoms") is True, campaign.story("own_words")
     assert {FlagKind.WENT_OUT, FlagKind.SYMPTOMS} <= campaign.flags("own_words")
+
+
+async def test_an_unsure_answer_is_asked_again_then_keyed(campaign: Campaign) -> None:
+    assert campaign.answers("keypad").get("went_out") is True, campaign.story("keypad")
+    went_out = [t for t in campaign.turns("keypad") if t.step == "went_out"]
+    # "I'm not sure." twice is no answer (never a guessed yes or no), then the keypad's 1
+    assert [t.event for t in went_out[:3]] == ["no_match", "no_match", "keys"], campaign.story(
+        "keypad"
+    )
+    assert went_out[2].dtmf == "1"
 
 
 async def test_repeat_request_repeats_the_question(campaign: Campaign) -> None:
