@@ -7,6 +7,7 @@ Phrases are matched whole-word on the normalised text, longest first, so "not at
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -133,8 +134,8 @@ def parse_yes_no(
     yes = no = 0.0
     affirm, deny = tuple(affirm), tuple(deny)
     if affirm or deny:
-        denied = frozenset(normalize(p) for p in deny)
-        for phrase in _accepted(said, phrase_pattern(affirm + deny), taken):
+        pattern, denied = _question_phrases(affirm, deny)
+        for phrase in _accepted(said, pattern, taken):
             if phrase in denied:
                 no += QUESTION_WEIGHT
             else:
@@ -151,6 +152,15 @@ def parse_yes_no(
     winner, total = max(yes, no), yes + no + 0.8 * len(doubt)
     confidence = min(1.0, winner) * (abs(yes - no) / total)
     return YesNo(yes > no, round(confidence, 3), asked_yes if yes > no else asked_no)
+
+
+@functools.lru_cache(maxsize=64)
+def _question_phrases(
+    affirm: tuple[str, ...], deny: tuple[str, ...]
+) -> tuple[re.Pattern[str], frozenset[str]]:
+    """A question's phrases as one pattern (longest first, either side), and its no side.
+    Built once per question: a recognition parses a dozen readings against the same one."""
+    return phrase_pattern(affirm + deny), frozenset(normalize(p) for p in deny)
 
 
 def says_neither(text: str, *, affirm: Iterable[str] = (), deny: Iterable[str] = ()) -> bool:
