@@ -201,6 +201,12 @@ async def test_mask_notice_repeats_until_heard_and_cannot_loop_forever() -> None
     stuck, _, said = await converse(NOTICE, ["no"] * 10)
     assert stuck.outcome == "unclear"
     assert sum("Your reservation for 5 masks succeeded" in s for s in said) <= 4
+    # to "did you hear ...?" declining a repeat says yes; not catching it says no
+    again, _, said = await converse(
+        NOTICE, ["I didn't catch the time", "No need to repeat, thanks"]
+    )
+    assert again.outcome == "completed" and again.answers == {"notice_heard": True}
+    assert sum("Your reservation for 5 masks succeeded" in s for s in said) == 2
 
 
 async def test_barge_in_during_a_say_step_is_heard() -> None:
