@@ -77,6 +77,15 @@ YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
 # A word in front that turns the phrase into its opposite or into doubt ("not sure").
 _DOUBT = re.compile(r"\b(?:not|not even|don't know if|unsure|maybe)\s*$")
+# A question's phrase may be a symptom or a place ("a dry cough", "to the chemist"): one
+# negated by a verb up to three words before it ("I don't have a dry cough"), or by a "no"
+# right before ("no dry cough"), says nothing, and the generic phrases read the words
+# instead. "just", "only", "but" start another thought: "not really, just a cough" is a yes.
+_NEGATED = re.compile(
+    r"(?:\b(?:not|never|don't|doesn't|didn't|haven't|hasn't|hadn't|without|nor|isn't|aren't|"
+    r"wasn't|weren't|won't)(?:\s+(?!just\b|only\b|but\b|except\b)[\w']+){0,3}"
+    r"|\bno(?:\s+[\w']+)?|\b(?:don't know if|unsure|maybe))\s*$"
+)
 _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i'm fine",
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
                      "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
@@ -97,13 +106,19 @@ _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", 
 QUESTION_WEIGHT = 1.5
 
 
-def _accepted(said: str, pattern: re.Pattern[str], taken: list[tuple[int, int]]) -> list[str]:
-    """Phrases of ``pattern`` in ``said`` not overlapping ``taken`` (which grows) nor doubted."""
+def _accepted(
+    said: str,
+    pattern: re.Pattern[str],
+    taken: list[tuple[int, int]],
+    doubt: re.Pattern[str] | None = None,
+) -> list[str]:
+    """Phrases of ``pattern`` in ``said`` not overlapping ``taken`` (which grows) nor doubted
+    (by ``doubt`` just before them; by default a "not" right before)."""
     accepted = []
     for match in pattern.finditer(said):
         if any(start < match.end() and match.start() < end for start, end in taken):
             continue
-        if _DOUBT.search(said[: match.start()]):
+        if (doubt or _DOUBT).search(said[: match.start()]):
             continue
         taken.append(match.span())
         accepted.append(match.group(0))
@@ -135,7 +150,7 @@ def parse_yes_no(
     affirm, deny = tuple(affirm), tuple(deny)
     if affirm or deny:
         pattern, denied = _question_phrases(affirm, deny)
-        for phrase in _accepted(said, pattern, taken):
+        for phrase in _accepted(said, pattern, taken, _NEGATED):
             if phrase in denied:
                 no += QUESTION_WEIGHT
             else:

@@ -120,6 +120,21 @@ def test_says_neither() -> None:
     assert not says_neither("I'm not well", affirm=["I'm not well"])  # to "any symptoms?"
 
 
+def test_a_question_phrase_negated_before_it_says_nothing() -> None:
+    # a symptom may be named alone in a question's phrases; its negations must not count
+    asked = {"affirm": ["cough", "sore throat"], "deny": ["I'm fine"]}
+    for text in ("No cough.", "I haven't got a cough.", "No sore throat, no fever.",
+                 "I don't have a dry cough."):  # fmt: skip
+        heard = understand("yes_no", text, **asked)  # type: ignore[arg-type]
+        assert heard is not None and heard.value is False, text
+    for text in ("I've had a cough since Monday.", "Sore throat, and a bit of a cough."):
+        heard = understand("yes_no", text, **asked)  # type: ignore[arg-type]
+        assert heard is not None and (heard.value, heard.confidence) == (True, 1.0), text
+    # "just" starts another thought: its cough is no negated one (a mixed answer, asked again)
+    mixed = understand("yes_no", "Not really, just a cough.", **asked)  # type: ignore[arg-type]
+    assert mixed is not None and mixed.value is True
+
+
 def test_a_negated_question_phrase_says_nothing() -> None:
     cough = {"affirm": ["a slight cough"], "deny": ["nothing at all"]}
     for text in ("No, not even a slight cough.", "Not a slight cough, no."):
