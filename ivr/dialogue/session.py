@@ -25,12 +25,14 @@ from ivr.understanding import IntentMatch, Temperature, understand
 
 log = logging.getLogger(__name__)
 
+REPEAT = "repeat"  # a question's 'on' key: where a request to repeat leads
 MAX_VISITS = 4  # a step entered more often than this is a loop the resident cannot leave
 MAX_REPEATS = 3  # "say that again" per question
 MAX_BARGE_INS = 2  # per 'say' step; after that it plays to the end
 SILENT_QUESTIONS = 2  # questions in a row with nothing heard at all: the line is dead quiet
 ACCEPT_CONFIDENCE = 0.5  # below this an unconfirmed answer counts as not understood
 INTENT_CONFIDENCE = 0.6
+CLEAR_ANSWER = 0.8  # an answer at least this sure wins over a request in the same words
 INCOMPLETE = "incomplete"  # the resident hung up before an ending step
 
 
@@ -41,6 +43,13 @@ class HungUp(Exception):
 class _Exit(Exception):
     def __init__(self, outcome: str) -> None:
         self.outcome = outcome
+
+
+class _Goto(Exception):
+    """The resident's request leads to another step (a question's ``on: {repeat: ...}``)."""
+
+    def __init__(self, step: str) -> None:
+        self.step = step
 
 
 @dataclass
@@ -149,7 +158,11 @@ class Dialogue:
                     return step.end
                 name = self._next(step, None)
             else:
-                answered, value = await self._ask(name, step)
+                try:
+                    answered, value = await self._ask(name, step)
+                except _Goto as goto:
+                    name = goto.step
+                    continue
                 if self._silent_questions >= SILENT_QUESTIONS:
                     if step.store:
                         self._store(step.store, UNCLEAR, 0.0)
@@ -258,6 +271,8 @@ class Dialogue:
             heard_anything = heard_anything or heard.kind != "no_input"
             intent = self._acting_intent(heard, turn)
             if intent is not None:
+                if intent == "repeat" and REPEAT in step.on:
+                    raise _Goto(step.on[REPEAT])  # "repeat" means what led to the question
                 if intent == "repeat" and repeats < MAX_REPEATS:
                     repeats += 1
                     tries -= 1
@@ -389,13 +404,18 @@ class Dialogue:
     def _acting_intent(self, heard: Heard, turn: TurnRecord) -> str | None:
         """The intent to act on instead of the answer, if any.
 
-        A clear answer wins over a harmless request heard in it (repeat, who is calling), and
-        over an opt-out or a call for a person that the recogniser found only in other
+        A clear answer wins over a harmless request heard in it (repeat, who is calling), a weak
+        one carried by the request's own words ("Repeat, please.") does not; a clear answer
+        also wins over an opt-out or a call for a person that the recogniser found only in other
         hypotheses than the words it chose: a resident's "No." was once heard as "No. No. No."
         in one of them and taken for an opt-out.
         """
         intent = _intent_of(heard)
         if intent is None or not _understood(heard):
+            return intent
+        if heard.confidence < CLEAR_ANSWER and self._said(heard, intent):
+            # "Repeat, please.": a weak answer ("please" as a yes) carried by the words of the
+            # request itself is no answer
             return intent
         if intent in ("repeat", "who_is_calling") or not self._said(heard, intent):
             turn.event = "keys" if heard.kind == "keys" else "answer"

@@ -20,6 +20,7 @@ from ivr.script.model import ANSWER_PLACEHOLDERS, HOUSEHOLD_PLACEHOLDERS, PLACEH
 from ivr.script.yamlmarks import MarkedDocument, PathKey
 
 YES_NO_ANSWERS = ("yes", "no")
+REPEAT = "repeat"  # any question may send a request to repeat to a step: on: {repeat: notice}
 CONDITION_BUILTINS = {"status"}  # the household's colour before the call
 
 
@@ -167,15 +168,15 @@ class _Checker:
             else:
                 allowed = ()
             for answer in step.on:
-                if answer not in allowed:
-                    known = ", ".join(allowed) or "nothing: use 'next'"
+                if answer not in allowed and answer != REPEAT:
+                    known = ", ".join((*allowed, REPEAT))
                     self.add(
                         ("steps", name, "on", answer),
                         f"{step.expect} has no answer {answer!r} (possible: {known})",
                     )
             if step.next is None:
                 missing = [a for a in allowed if a not in step.on]
-                if not step.on:
+                if not set(step.on) - {REPEAT}:
                     self.add(("steps", name), "missing outcome: the question has no 'next' or 'on'")
                 elif missing:
                     self.add(

@@ -100,7 +100,7 @@ class Step(_Strict):
     reprompt: Reprompts = Reprompts()
     tries: int = Field(3, ge=1, le=6)  # how many times the question is asked before giving up
     interruptible: bool = True  # may the resident talk over it (barge-in)
-    on: dict[str, str] = {}  # answer → step: yes/no for yes_no, an option for choice
+    on: dict[str, str] = {}  # answer → step (yes/no, an option); "repeat": where a repeat goes
     next: str | list[Branch] | None = None
     on_fail: str | None = None  # not understood after every try (stored as "unclear")
     end: Outcome | None = None

@@ -201,6 +201,10 @@ async def test_mask_notice_repeats_until_heard_and_cannot_loop_forever() -> None
     stuck, _, said = await converse(NOTICE, ["no"] * 10)
     assert stuck.outcome == "unclear"
     assert sum("Your reservation for 5 masks succeeded" in s for s in said) <= 4
+    # "please" is a weak yes, but here it belongs to the request: the notice is read again
+    repeat, _, said = await converse(NOTICE, ["Repeat, please.", "Got it, thanks."])
+    assert repeat.outcome == "completed" and repeat.answers == {"notice_heard": True}
+    assert sum("Your reservation for 5 masks succeeded" in s for s in said) == 2
     # to "did you hear ...?" declining a repeat says yes; not catching it says no
     again, _, said = await converse(
         NOTICE, ["I didn't catch the time", "No need to repeat, thanks"]
