@@ -41,7 +41,7 @@ HOUSEHOLD_PLACEHOLDERS = {
 # Filled by the robot while it talks: only allowed where the step says so.
 ANSWER_PLACEHOLDERS = {"value"}
 # A question's own yes / no phrases: what one says in an answer, not a list of every answer.
-MAX_PHRASES = 50
+MAX_PHRASES = 100
 MAX_PHRASE_CHARS = 80
 
 Expect = Literal["temperature", "yes_no", "choice", "free", "digits"]
