@@ -71,7 +71,7 @@ UNSURE_PHRASES = (
 # well" is no answer to "did you go out?" and, unless that question says so in its own phrases
 # (scripts' ``means_yes``), none to "any symptoms?"; its "I'm not" is no "no" to either.
 NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
-                   "not feeling well", "not feeling too well")  # fmt: skip
+                   "not feeling well", "not feeling too well", "right now")  # fmt: skip
 # Phrases that only say so when the recogniser wrote a homophone for the whole answer.
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
@@ -134,7 +134,7 @@ def parse_yes_no(
     text: str, *, affirm: Iterable[str] = (), deny: Iterable[str] = ()
 ) -> YesNo | None:
     """Yes or no from ``text``; ``affirm`` / ``deny`` add the phrases a question gives meaning."""
-    said = normalize(text)
+    said = _once(normalize(text))
     if not said:
         return None
     if said in YES_HOMOPHONES:
@@ -176,6 +176,16 @@ def _question_phrases(
     """A question's phrases as one pattern (longest first, either side), and its no side.
     Built once per question: a recognition parses a dozen readings against the same one."""
     return phrase_pattern(affirm + deny), frozenset(normalize(p) for p in deny)
+
+
+def _once(said: str) -> str:
+    """An answer said twice over, as Whisper often writes one ("Repeat, please. Repeat,
+    please."), counted once: twice a weak "please" is no sure yes."""
+    words = said.split()
+    half = len(words) // 2
+    if half >= 2 and len(words) == 2 * half and words[:half] == words[half:]:
+        return " ".join(words[:half])
+    return said
 
 
 def says_neither(text: str, *, affirm: Iterable[str] = (), deny: Iterable[str] = ()) -> bool:

@@ -112,6 +112,15 @@ def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
     assert understand("yes_no", "feeling well today", **asked).value is False  # type: ignore[arg-type, union-attr]
 
 
+def test_an_answer_written_twice_counts_once() -> None:
+    # Whisper often writes an answer twice; twice a weak "please" is no sure yes
+    twice = understand("yes_no", "Repeat, please. Repeat, please.")
+    assert (
+        twice is not None and twice.confidence == understand("yes_no", "Repeat, please.").confidence
+    )  # type: ignore[union-attr]
+    assert understand("yes_no", "No. No.").confidence == 1.0  # type: ignore[union-attr]
+
+
 def test_says_neither() -> None:
     assert says_neither("I'm not sure") and says_neither("I'm not feeling well")
     assert says_neither("no need to repeat")
