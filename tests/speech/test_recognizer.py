@@ -137,14 +137,15 @@ def test_words_that_answer_neither_are_not_made_a_yes_or_no(
         assert result.value is None, (said, result.text, result.extra)
 
 
-def test_longer_words_that_say_neither_are_not_scored_as_yes_or_no(
+def test_a_canonical_guess_on_longer_words_is_below_the_dialogues_line(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    """The canonical yes/no scoring is for a short answer Whisper misheard; of "Hold on, I'll
-    get my husband." it made a yes (0.56), which the dialogue would have stored."""
+    """The canonical yes/no scoring is sure enough for a short answer Whisper misheard; of
+    "Hold on, I'll get my husband." it made a yes (0.56), which the dialogue would have
+    stored. On longer words its choice is reported as a guess, which the dialogue asks again."""
     for said in ("Hold on, I'll get my husband.", "What's this about?", "Um, let me think."):
         result = recognizer.recognize_sync(spoken(bot_voice, said), "yes_no")
-        assert result.value is None and "canonical" not in result.extra, (said, result.text)
+        assert result.value is None or result.confidence < ACCEPT_CONFIDENCE, (said, result.text)
 
 
 def test_the_question_gives_heard_words_their_meaning(
