@@ -413,11 +413,12 @@ class Dialogue:
         intent = _intent_of(heard)
         if intent is None or not _understood(heard):
             return intent
-        if heard.confidence < CLEAR_ANSWER and self._said(heard, intent):
+        said = self._said(heard, intent)
+        if heard.confidence < CLEAR_ANSWER and said:
             # "Repeat, please.": a weak answer ("please" as a yes) carried by the words of the
             # request itself is no answer
             return intent
-        if intent in ("repeat", "who_is_calling") or not self._said(heard, intent):
+        if intent in ("repeat", "who_is_calling") or not said:
             turn.event = "keys" if heard.kind == "keys" else "answer"
             return None
         return intent
