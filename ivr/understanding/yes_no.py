@@ -76,15 +76,17 @@ NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
 # A word in front that turns the phrase into its opposite or into doubt ("not sure").
-_DOUBT = re.compile(r"\b(?:not|not even|don't know if|unsure|maybe)\s*$")
+_DOUBT_WORDS = r"not|not even|don't know if|unsure|maybe"
+_DOUBT = re.compile(rf"\b(?:{_DOUBT_WORDS})\s*$")
 # A question's phrase may be a symptom or a place ("a dry cough", "to the chemist"): one
 # negated by a verb up to three words before it ("I don't have a dry cough"), or by a "no"
 # right before ("no dry cough"), says nothing, and the generic phrases read the words
 # instead. "just", "only", "but" start another thought: "not really, just a cough" is a yes.
+# Whatever doubts a generic phrase doubts a question's phrase too.
 _NEGATED = re.compile(
     r"(?:\b(?:not|never|don't|doesn't|didn't|haven't|hasn't|hadn't|without|nor|isn't|aren't|"
     r"wasn't|weren't|won't)(?:\s+(?!just\b|only\b|but\b|except\b)[\w']+){0,3}"
-    r"|\bno(?:\s+[\w']+)?|\b(?:don't know if|unsure|maybe))\s*$"
+    rf"|\bno(?:\s+[\w']+)?|\b(?:{_DOUBT_WORDS}))\s*$"
 )
 _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i'm fine",
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
