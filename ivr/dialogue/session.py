@@ -19,13 +19,12 @@ from typing import Any, Protocol
 from ivr.dialogue.channel import Channel, Heard, Prompt, SayResult
 from ivr.script import conditions
 from ivr.script.conditions import UNCLEAR
-from ivr.script.model import Script, Step
+from ivr.script.model import REPEAT, Script, Step
 from ivr.script.render import fill, spoken_digits, spoken_temperature
 from ivr.understanding import IntentMatch, Temperature, understand
 
 log = logging.getLogger(__name__)
 
-REPEAT = "repeat"  # a question's 'on' key: where a request to repeat leads
 MAX_VISITS = 4  # a step entered more often than this is a loop the resident cannot leave
 MAX_REPEATS = 3  # "say that again" per question
 MAX_BARGE_INS = 2  # per 'say' step; after that it plays to the end
@@ -271,7 +270,7 @@ class Dialogue:
             heard_anything = heard_anything or heard.kind != "no_input"
             intent = self._acting_intent(heard, turn)
             if intent is not None:
-                if intent == "repeat" and REPEAT in step.on:
+                if intent == REPEAT and REPEAT in step.on:
                     raise _Goto(step.on[REPEAT])  # "repeat" means what led to the question
                 if intent == "repeat" and repeats < MAX_REPEATS:
                     repeats += 1

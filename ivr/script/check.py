@@ -16,11 +16,16 @@ from pydantic import ValidationError
 
 from ivr.errors import ScriptError
 from ivr.script import conditions
-from ivr.script.model import ANSWER_PLACEHOLDERS, HOUSEHOLD_PLACEHOLDERS, PLACEHOLDER, Script
+from ivr.script.model import (
+    ANSWER_PLACEHOLDERS,
+    HOUSEHOLD_PLACEHOLDERS,
+    PLACEHOLDER,
+    REPEAT,
+    Script,
+)
 from ivr.script.yamlmarks import MarkedDocument, PathKey
 
 YES_NO_ANSWERS = ("yes", "no")
-REPEAT = "repeat"  # any question may send a request to repeat to a step: on: {repeat: notice}
 CONDITION_BUILTINS = {"status"}  # the household's colour before the call
 
 

@@ -40,6 +40,9 @@ HOUSEHOLD_PLACEHOLDERS = {
 }
 # Filled by the robot while it talks: only allowed where the step says so.
 ANSWER_PLACEHOLDERS = {"value"}
+# A question's 'on' key for where a request to repeat leads ("repeat": the notice), beside
+# its answers.
+REPEAT = "repeat"
 # A question's own yes / no phrases: what one says in an answer, not a list of every answer.
 MAX_PHRASES = 100
 MAX_PHRASE_CHARS = 80
