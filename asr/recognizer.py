@@ -54,7 +54,9 @@ from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
 from ivr.understanding import Asked, Expect, IntentMatch, Understood, YesNo, understand
+from ivr.understanding.languages import language_for
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
+from ivr.understanding.temperature import says_only_bounds
 from ivr.understanding.text import normalize
 from ivr.understanding.yes_no import says_neither
 
@@ -336,6 +338,11 @@ class Recognizer:
             # a less probable hypothesis made of them is no answer to store.
             extra["said_neither"] = {"value": understood.value, "confidence": confidence}
             understood, confidence = None, 0.0
+        if by_reader and understood is not None and self._says_only_bounds(plain_text):
+            # "just under thirty-eight", "thirty-seven or thirty-eight": Whisper heard a bound
+            # or a range, not a reading; the head's grammar made a value of its number.
+            extra["said_a_bound"] = {"value": understood.value, "confidence": confidence}
+            understood, confidence = None, 0.0
         if understood is None and expect == "yes_no" and not neither:
             understood = self._canonical_yes_no(audio)
             if understood is not None:
@@ -560,6 +567,10 @@ class Recognizer:
             confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
             extra["reader"]["whisper_heard_no_number"] = True
         return text, parsed, round(confidence, 3)
+
+    def _says_only_bounds(self, text: str) -> bool:
+        language = language_for(self.config.language) if self.config.language else None
+        return says_only_bounds(text, language=language)
 
     def _canonical_yes_no(self, audio: np.ndarray) -> YesNo | None:
         """Yes or no from forced scoring of canonical answers (``asr.canonical``), if clear."""

@@ -7,7 +7,7 @@ outside the plausible range instead of guessing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ivr.understanding.languages import Language, detect
 from ivr.understanding.languages.en import DECIMAL_MARKERS
@@ -16,12 +16,16 @@ from ivr.understanding.results import Temperature, TemperatureUnit
 DEFAULT_MIN_C = 34.0
 DEFAULT_MAX_C = 42.5
 UNIT_CONFLICT = 0.7  # confidence factor when the unit said contradicts the number's range
+DEGREE_WORDS = ("degrees", "degree", "度")
 
 
 @dataclass(frozen=True)
 class _Reading:
     spoken: float
     shape_confidence: float  # how sure the number's shape is a temperature reading
+    start: int = 0  # the tokens it was read from: [start, end)
+    end: int = 0
+    bounded: bool = False  # "under 38", "38 or more": a bound said, not a reading
 
 
 def to_celsius(value: float, unit: TemperatureUnit) -> float:
@@ -32,60 +36,93 @@ def _is_number(token: str) -> bool:
     return token.replace(".", "", 1).isdigit()
 
 
-def _readings(tokens: list[str]) -> list[_Reading]:
-    """Every number shape in the digit form, in the order said."""
+def _readings(tokens: list[str], language: Language) -> list[_Reading]:
+    """Every number shape in the digit form, in the order said, each marked ``bounded`` when
+    the words around it make it a bound or one end of a range ("just under 38", "38 or more",
+    "between 37 and 38", "thirty-seven or thirty-eight", "thirty-seven something") rather
+    than what the thermometer showed."""
+    units = {*DEGREE_WORDS, *language.celsius_words, *language.fahrenheit_words}
+
+    def unit_free(words: list[str]) -> list[str]:  # "38 degrees celsius or more"
+        while words and words[0] in units:
+            words = words[1:]
+        return words
+
+    def bounded(reading: _Reading) -> bool:
+        before, after = tokens[: reading.start], unit_free(tokens[reading.end :])
+        return any(_ends_with(before, b) for b in language.bounds_before) or any(
+            _starts_with(after, b) for b in language.bounds_after
+        )
+
+    found = [replace(reading, bounded=bounded(reading)) for reading in _shapes(tokens)]
+    for n in range(1, len(found)):
+        first, second = found[n - 1], found[n]
+        between = unit_free(tokens[first.end : second.start])
+        near = abs(second.spoken - first.spoken) <= 0.1 * first.spoken  # not "98 and 6"
+        if near and tuple(between) in language.range_joiners:
+            found[n - 1] = replace(first, bounded=True)
+            found[n] = replace(second, bounded=True)
+    return found
+
+
+def _starts_with(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    return tuple(tokens[: len(phrase)]) == phrase
+
+
+def _ends_with(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    return len(tokens) >= len(phrase) and tuple(tokens[-len(phrase) :]) == phrase
+
+
+def _shapes(tokens: list[str]) -> list[_Reading]:
+    """Every number shape in the digit form, in the order said, with the tokens it spans."""
     found: list[_Reading] = []
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        if not _is_number(token):
+        shape = _shape_at(tokens, i)
+        if shape is None:
             i += 1
             continue
-        if "." in token:
-            decimals = len(token.split(".")[1])
-            found.append(_Reading(float(token), 1.0 if decimals == 1 else 0.85))
-            i += 1
-            continue
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        if len(token) == 1 and "." in following and len(following.split(".")[0]) == 1:
-            # "3 7.1": the whole degrees read digit by digit ("three seven point one")
-            found.append(_Reading(float(token + following), 0.75))
-            i += 2
-            continue
-        # a run of single digits keyed or read one by one: "3 6 5" → 36.5
-        run = [token]
-        while (
-            i + len(run) < len(tokens)
-            and len(tokens[i + len(run)]) == 1
-            and tokens[i + len(run)].isdigit()
-        ):
-            run.append(tokens[i + len(run)])
-        if len(token) == 1 and len(run) in (3, 4):
-            found.append(_Reading(int("".join(run)) / 10.0, 0.75))
-            i += len(run)
-            continue
-        following = tokens[i + 1] if i + 1 < len(tokens) else ""
-        after_degrees = (
-            tokens[i + 2]
-            if i + 2 < len(tokens) and following in ("degrees", "degree", "度")
-            else ""
-        )
-        tenth = following if len(following) == 1 and following.isdigit() else after_degrees
-        if len(token) in (2, 3) and len(tenth) == 1 and tenth.isdigit():
-            # "thirty six eight", "36 degrees 5": the digit after a whole number is its tenth
-            found.append(_Reading(float(f"{token}.{tenth}"), 0.8))
-            i += 2 if tenth == following else 3
-            continue
-        if following in DECIMAL_MARKERS:
-            # "36 point <unreadable>": the tenth is lost; a whole-degree guess would be wrong
-            i += 2
-            continue
-        if 340 <= int(token) <= 425 or 930 <= int(token) <= 1085:
-            found.append(_Reading(int(token) / 10.0, 0.6))  # "365" written for "three six five"
-        else:
-            found.append(_Reading(float(token), 0.9))
-        i += 1
+        value, confidence, width = shape
+        if value is not None:
+            found.append(_Reading(value, confidence, i, i + width))
+        i += width
     return found
+
+
+def _shape_at(tokens: list[str], i: int) -> tuple[float | None, float, int] | None:
+    """The number shape starting at ``tokens[i]``: (value or None when it is unreadable, how
+    sure its shape is a reading, tokens spanned); None when no number starts there."""
+    token = tokens[i]
+    if not _is_number(token):
+        return None
+    if "." in token:
+        decimals = len(token.split(".")[1])
+        return float(token), 1.0 if decimals == 1 else 0.85, 1
+    following = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if len(token) == 1 and "." in following and len(following.split(".")[0]) == 1:
+        # "3 7.1": the whole degrees read digit by digit ("three seven point one")
+        return float(token + following), 0.75, 2
+    # a run of single digits keyed or read one by one: "3 6 5" → 36.5
+    run = [token]
+    while (
+        i + len(run) < len(tokens)
+        and len(tokens[i + len(run)]) == 1
+        and tokens[i + len(run)].isdigit()
+    ):
+        run.append(tokens[i + len(run)])
+    if len(token) == 1 and len(run) in (3, 4):
+        return int("".join(run)) / 10.0, 0.75, len(run)
+    after_degrees = tokens[i + 2] if i + 2 < len(tokens) and following in DEGREE_WORDS else ""
+    tenth = following if len(following) == 1 and following.isdigit() else after_degrees
+    if len(token) in (2, 3) and len(tenth) == 1 and tenth.isdigit():
+        # "thirty six eight", "36 degrees 5": the digit after a whole number is its tenth
+        return float(f"{token}.{tenth}"), 0.8, 2 if tenth == following else 3
+    if following in DECIMAL_MARKERS:
+        # "36 point <unreadable>": the tenth is lost; a whole-degree guess would be wrong
+        return None, 0.0, 2
+    if 340 <= int(token) <= 425 or 930 <= int(token) <= 1085:
+        return int(token) / 10.0, 0.6, 1  # "365" written for "three six five"
+    return float(token), 0.9, 1
 
 
 def _unit_said(tokens: list[str], language: Language) -> TemperatureUnit | None:
@@ -94,6 +131,14 @@ def _unit_said(tokens: list[str], language: Language) -> TemperatureUnit | None:
     if any(t in language.celsius_words for t in tokens):
         return "C"
     return None
+
+
+def says_only_bounds(text: str, *, language: Language | None = None) -> bool:
+    """Whether every number in ``text`` is a bound or a range's end ("just under 38",
+    "37 or 38"): a number was said, but not what the thermometer showed."""
+    language = language or detect(text)
+    readings = _readings(language.to_digits(text).split(), language)
+    return bool(readings) and all(r.bounded for r in readings)
 
 
 def parse_temperature(
@@ -108,7 +153,9 @@ def parse_temperature(
     tokens = language.to_digits(text).split()
     unit = _unit_said(tokens, language)
     plausible: list[Temperature] = []
-    for reading in _readings(tokens):
+    for reading in _readings(tokens, language):
+        if reading.bounded:
+            continue  # a bound is not a reading; if nothing else was said, ask again
         # The unit said goes first; the other one is tried too, because the ranges of °C and °F
         # readings do not overlap and a recogniser writes "Fahrenheit" for "degrees" now and then.
         other: TemperatureUnit = "F" if unit == "C" else "C"

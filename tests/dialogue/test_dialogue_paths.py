@@ -85,6 +85,14 @@ async def test_rejected_read_back_asks_again_and_stores_the_correction() -> None
     assert any("Let's try again" in s for s in said)
 
 
+async def test_a_bound_is_asked_again_not_stored() -> None:
+    result, _, said = await converse(
+        CHECKIN, ["just under thirty eight", "thirty seven point eight", "yes", "no", "no"]
+    )
+    assert result.answers["temperature"] == 37.8
+    assert not any("thirty eight degrees" in s for s in said)
+
+
 async def test_never_confirmed_is_unclear_not_a_guess() -> None:
     result, _, _ = await converse(CHECKIN, ["37.9", "no", "38.1", "no", "37.4", "no", "no", "no"])
     assert result.answers["temperature"] == "unclear"

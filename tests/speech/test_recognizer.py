@@ -117,6 +117,17 @@ def test_bot_voice_temperature_is_understood(
     assert result.hypotheses and 0.0 < result.confidence <= 1.0
 
 
+def test_a_bound_is_not_read_as_the_temperature(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    """The head's grammar reads the number of "over thirty-eight degrees" and had stored 38.0
+    at 0.855, without reading it back; Whisper's words say it is a bound, so it is asked again."""
+    for said in ("Over thirty eight degrees.", "Almost thirty eight.", "Thirty seven something."):
+        result = recognizer.recognize_sync(spoken(bot_voice, said), "temperature")
+        assert result.value is None, (said, result.text, result.extra)
+        assert "said_a_bound" in result.extra, (said, result.text)
+
+
 def test_an_intent_is_noticed_whatever_was_expected(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.understanding import understand, understand_keys
+from ivr.understanding.temperature import says_only_bounds
 from ivr.understanding.yes_no import says_neither
 
 
@@ -55,6 +56,38 @@ def test_temperatures_as_a_recogniser_writes_them(
 )
 def test_no_temperature_is_guessed(text: str) -> None:
     assert understand("temperature", text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just under thirty eight", "over 38 degrees", "almost thirty-eight", "less than 37",
+        "thirty eight or more", "38 degrees Celsius or above", "thirty seven something",
+        "a hundred and one plus", "between thirty seven and thirty eight",
+        "thirty seven or thirty eight", "37 to 38", "at least 38.5", "不到三十八度",
+        "三十八度以上", "三十七到三十八度",
+    ],
+)  # fmt: skip
+def test_a_bound_or_a_range_is_not_a_reading(text: str) -> None:
+    """ "Just under thirty-eight" is not 38.0, and "37 or 38" neither of them: storing one would
+    be a guess. Nothing is understood and the question is asked again."""
+    assert understand("temperature", text) is None
+    assert says_only_bounds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "celsius"),
+    [
+        ("over 38 yesterday, today 37.4", 37.4),  # a bound beside a reading: the reading
+        ("thirty seven comma two", 37.2),
+        ("ninety eight and 6", 36.7),  # not a range: 6 is no temperature
+        ("about thirty seven", 37.0),  # an approximation is what was read
+    ],
+)
+def test_readings_beside_bound_words(text: str, celsius: float) -> None:
+    result = understand("temperature", text)
+    assert result is not None and result.value == celsius
+    assert not says_only_bounds(text)
 
 
 def test_plausibility_range_is_configurable() -> None:

@@ -2,7 +2,8 @@
 
 A language is an object with a ``code``, a ``to_digits(text)`` that rewrites number words into
 ASCII digits (a decimal marker becomes ``.``; a number read digit by digit after the decimal
-marker becomes its decimals) and the words that name a temperature unit. Everything downstream
+marker becomes its decimals), the words that name a temperature unit and those that make a
+number a bound ("under 38") rather than a reading. Everything downstream
 (temperature grammar, plausibility, DTMF) works on that digit form and knows no language.
 """
 
@@ -18,6 +19,12 @@ class Language(Protocol):
     code: str
     fahrenheit_words: tuple[str, ...]
     celsius_words: tuple[str, ...]
+    # words that make a number a bound rather than a reading, as tokens of the digit form:
+    # right before it ("under 38"), right after it and its unit ("38 or more"), and the words
+    # between the two ends of a range ("37 to 38", "37 or 38")
+    bounds_before: tuple[tuple[str, ...], ...]
+    bounds_after: tuple[tuple[str, ...], ...]
+    range_joiners: tuple[tuple[str, ...], ...]
 
     def to_digits(self, text: str) -> str: ...
 

@@ -20,7 +20,7 @@ TENS = {
 }  # fmt: skip
 DIGIT_WORDS = tuple(ONES)  # "zero" ... "nine"
 _TENS_WORDS = {value: word for word, value in TENS.items() if word != "fourty"}
-DECIMAL_MARKERS = frozenset({"point", "points", "dot", "decimal"})
+DECIMAL_MARKERS = frozenset({"point", "points", "dot", "decimal", "comma"})  # "comma": 37,2
 # After a decimal marker a short word can only be a digit; recognisers write these homophones,
 # and British speakers say "nought".
 DECIMAL_HOMOPHONES = {
@@ -134,6 +134,15 @@ class English:
     code = "en"
     fahrenheit_words = ("fahrenheit", "farenheit", "fahrenheight", "f")
     celsius_words = ("celsius", "centigrade", "celcius", "c")
+    bounds_before = tuple(
+        tuple(phrase.split())
+        for phrase in ("under", "over", "above", "below", "almost", "nearly", "than",
+                       "at least", "at most", "up to", "not quite", "between", "beyond")
+    )  # fmt: skip
+    bounds_after = (("or", "more"), ("or", "less"), ("or", "above"), ("or", "over"),
+                    ("or", "higher"), ("or", "lower"), ("or", "below"), ("or", "under"),
+                    ("plus",), ("something",), ("odd",))  # fmt: skip
+    range_joiners = (("to",), ("or",), ("and",), ("or", "maybe"), ("maybe",))
 
     def to_digits(self, text: str) -> str:
         text = text.lower().replace("-", " ").replace("°", " degrees ")

@@ -30,6 +30,12 @@ class Chinese:
     code = "zh"
     fahrenheit_words = ("华氏", "华氏度", "fahrenheit", "f")
     celsius_words = ("摄氏", "摄氏度", "celsius", "c")
+    # 不到 / 低于 / 高于 / 超过 / 将近 / 快 38 度; 38 度以上 / 以下 / 多 ("38 and something");
+    # 37 到 / 至 / 或 38
+    bounds_before = (("不", "到"), ("低", "于"), ("高", "于"), ("超", "过"), ("将", "近"),
+                     ("接", "近"), ("快",), ("至", "少"), ("最", "多"))  # fmt: skip
+    bounds_after = (("以", "上"), ("以", "下"), ("多",))
+    range_joiners = (("到",), ("至",), ("或",), ("或", "者"))
 
     def to_digits(self, text: str) -> str:
         def run_to_digits(match: re.Match[str]) -> str:
