@@ -145,6 +145,9 @@ KEYWORD_SCORE = 0.85
 WEAK_KEYWORDS: dict[Intent, tuple[str, ...]] = {"repeat": ("again",)}
 WEAK_KEYWORD_SCORE = 0.75
 MIN_SCORE = 0.72
+# An intent weaker than this is not acted on: the dialogue goes on with the question, and the
+# recogniser does not let it replace a temperature the head read.
+ACT_CONFIDENCE = 0.6
 MIN_MARGIN = 0.08
 _KEYWORD_PATTERNS = {
     intent: re.compile(phrase_pattern(words).pattern + "|" + "|".join(CUES[intent]))
@@ -180,7 +183,7 @@ def intent_scores(text: str) -> dict[Intent, float]:
         similarity = fuzz.ratio(said, phrase)
         if 3 <= phrase.count(" ") + 1 <= distinct:
             # a whole example phrase inside a longer answer ("could you say that one more time")
-            similarity = max(similarity, 0.95 * fuzz.token_set_ratio(said, phrase))
+            similarity = max(similarity, 0.95 * _inside(said, phrase))
         scores[intent] = max(scores[intent], similarity / 100.0)
     bare = _ARTICLES.sub("", said).strip()
     keyed = {
@@ -195,6 +198,25 @@ def intent_scores(text: str) -> dict[Intent, float]:
         if not keyed - {intent} and pattern.search(said):
             scores[intent] = max(scores[intent], WEAK_KEYWORD_SCORE)
     return scores
+
+
+def _inside(said: str, phrase: str) -> float:
+    """How well ``phrase`` is found whole in the longer ``said`` (0-100). Words in common
+    (``token_set_ratio``) are not enough alone: "are you" in a long misheard answer matched
+    "who are you" at 0.74; the phrase must also match a run of as many words, or one more,
+    in order (the best fuzzy ratio over such runs)."""
+    import os
+
+    if os.environ.get("OLD_INSIDE"):
+        return fuzz.token_set_ratio(said, phrase)
+    words = said.split()
+    size = phrase.count(" ") + 1
+    in_order = max(
+        fuzz.ratio(" ".join(words[start : start + width]), phrase)
+        for width in (size, size + 1)
+        for start in range(max(1, len(words) - width + 1))
+    )
+    return min(fuzz.token_set_ratio(said, phrase), in_order)
 
 
 def parse_intent(text: str, *, allowed: tuple[Intent, ...] = INTENTS) -> IntentMatch | None:

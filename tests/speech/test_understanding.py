@@ -90,6 +90,34 @@ def test_readings_beside_bound_words(text: str, celsius: float) -> None:
     assert not says_only_bounds(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # words Whisper made of a temperature it could not hear; each held "are you" or "you
+        # did", which matched "who are you" / "what did you say" as sets of words (0.74)
+        "like them which are long as it or you can read hard and high.",
+        "I'll just tell you how you did are in height.",
+        "Where is the committee office exactly?",
+    ],
+)
+def test_words_in_common_are_not_a_request(text: str) -> None:
+    assert understand("intent", text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hello who are you people", "who_is_calling"),
+        ("could you say that one more time", "repeat"),
+        ("sorry, what did you say just now?", "repeat"),
+        ("I said please stop calling me now", "opt_out"),
+    ],
+)
+def test_a_request_inside_a_longer_answer(text: str, intent: str) -> None:
+    result = understand("intent", text)
+    assert result is not None and result.value == intent
+
+
 def test_plausibility_range_is_configurable() -> None:
     assert understand("temperature", "forty one", max_c=40.0) is None
     assert understand("temperature", "forty one", max_c=42.5).value == 41.0
