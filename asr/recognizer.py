@@ -54,6 +54,7 @@ from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
 from ivr.understanding import Asked, Expect, IntentMatch, Understood, YesNo, understand
+from ivr.understanding.intents import ACT_CONFIDENCE
 from ivr.understanding.languages import language_for
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
 from ivr.understanding.temperature import says_only_bounds
@@ -362,9 +363,15 @@ class Recognizer:
         if expect != "intent":
             _, intent_match, _ = self._choose(hypotheses, "intent", Asked())
             intent = intent_match if isinstance(intent_match, IntentMatch) else None
-        if by_reader and intent is not None and extra["reader"].get("whisper_heard_no_number"):
+        if (
+            by_reader
+            and intent is not None
+            and intent.confidence >= ACT_CONFIDENCE
+            and extra["reader"].get("whisper_heard_no_number")
+        ):
             # "Sorry, can you repeat that?" with no number in Whisper's words: a request, not a
-            # temperature the head made of "sorry" ("forty").
+            # temperature the head made of "sorry" ("forty"). A request too weak for the
+            # dialogue to act on (from words misheard: "What do you kill?") does not count.
             if understood is not None:
                 extra["reader"]["request_not_number"] = understood.value
             understood, confidence, chosen_text = None, 0.0, ""

@@ -22,6 +22,7 @@ from ivr.script.conditions import UNCLEAR
 from ivr.script.model import REPEAT, Script, Step
 from ivr.script.render import fill, spoken_digits, spoken_temperature
 from ivr.understanding import IntentMatch, Temperature, understand
+from ivr.understanding.intents import ACT_CONFIDENCE
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ MAX_REPEATS = 3  # "say that again" per question
 MAX_BARGE_INS = 2  # per 'say' step; after that it plays to the end
 SILENT_QUESTIONS = 2  # questions in a row with nothing heard at all: the line is dead quiet
 ACCEPT_CONFIDENCE = 0.5  # below this an unconfirmed answer counts as not understood
-INTENT_CONFIDENCE = 0.6
 CLEAR_ANSWER = 0.8  # an answer at least this sure wins over a request in the same words
 INCOMPLETE = "incomplete"  # the resident hung up before an ending step
 
@@ -430,7 +430,7 @@ class Dialogue:
 
 def _intent_of(heard: Heard) -> str | None:
     intent = heard.intent
-    if intent is None or intent.confidence < INTENT_CONFIDENCE:
+    if intent is None or intent.confidence < ACT_CONFIDENCE:
         return None
     return intent.intent
 

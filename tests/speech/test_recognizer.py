@@ -22,6 +22,7 @@ from ivr.dialogue.session import ACCEPT_CONFIDENCE
 from ivr.script import load_script
 from ivr.speech import Synthesizer
 from ivr.understanding import Asked
+from ivr.understanding.intents import ACT_CONFIDENCE
 from tests.speech.conftest import spoken
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -126,6 +127,38 @@ def test_a_bound_is_not_read_as_the_temperature(
         result = recognizer.recognize_sync(spoken(bot_voice, said), "temperature")
         assert result.value is None, (said, result.text, result.extra)
         assert "said_a_bound" in result.extra, (said, result.text)
+
+
+def test_only_a_request_to_act_on_replaces_the_heads_temperature(
+    recognizer: Recognizer, bot_voice: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where Whisper hears no number, a request in its words is the answer ("sorry" had been
+    read "forty" by the head). Words it made of an unfamiliar voice's temperature ("What do
+    you kill?") are a request too weak for the dialogue to act on, and used to throw away the
+    head's reading all the same. Whisper's mishearing is that voice's, not the bot's, so its
+    words are put in place of what it heard; the head reads the real audio."""
+    from asr.recognizer import Hypothesis
+
+    pcm = spoken(bot_voice, "thirty eight")
+    decode = recognizer._decode
+
+    def hearing(*words: str):  # type: ignore[no-untyped-def]
+        def misheard(audio, prompts, abandoned):  # type: ignore[no-untyped-def]
+            decoded = decode(audio, prompts, abandoned)
+            assert decoded is not None
+            heard = [Hypothesis(w, -0.9 - 0.1 * n, False) for n, w in enumerate(words)]
+            return heard, decoded[1], decoded[2]
+
+        return misheard
+
+    monkeypatch.setattr(recognizer, "_decode", hearing("What do you kill?", "What do you care?"))
+    weak = recognizer.recognize_sync(pcm, "temperature")
+    assert weak.value == 38.0 and weak.confidence <= 0.6, weak.extra  # kept, read back
+    assert weak.intent is None or weak.intent.confidence < ACT_CONFIDENCE
+    monkeypatch.setattr(recognizer, "_decode", hearing("Sorry, can you repeat that?"))
+    request = recognizer.recognize_sync(pcm, "temperature")
+    assert request.value is None and request.intent is not None
+    assert request.intent.value == "repeat", request.extra
 
 
 def test_an_intent_is_noticed_whatever_was_expected(
