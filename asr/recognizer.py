@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -82,6 +83,9 @@ CANONICAL_MAX_WORDS = 2
 CANONICAL_LONG_MAX_CONFIDENCE = 0.45
 # The answers head's vote, against a Whisper reading decided by the question's own phrases.
 QUESTION_HEAD_SHARE = 0.5
+# A prompted hypothesis that copies a sentence of its prompt of at least this many words, with
+# no plain hypothesis nor the head behind its meaning, is the prompt's echo, not the answer.
+ECHO_MIN_WORDS = 3
 # The same word three times running ("No, no, no, no.") is Whisper looping on background talk
 # more often than an answer: read back, never taken as said.
 REPEATED_WORD_RUN = 3
@@ -660,9 +664,21 @@ class Recognizer:
         votes: dict[Any, float] = {}
         example: dict[Any, tuple[float, str, Understood]] = {}
         readings: list[tuple[float, str, Understood]] = []
-        for hypothesis, weight in zip(hypotheses, weights, strict=True):
-            parsed = self._understand(expect, hypothesis.text, asked)
+        parsed_all = [self._understand(expect, h.text, asked) for h in hypotheses]
+        supported = {
+            p.value for h, p in zip(hypotheses, parsed_all, strict=True) if p and not h.prompted
+        } | {h.understood.value for h in also if h.understood is not None}
+        echoes = _prompt_sentences(expect, asked)
+        for hypothesis, weight, parsed in zip(hypotheses, weights, parsed_all, strict=True):
             if parsed is None:
+                continue
+            if (
+                hypothesis.prompted
+                and parsed.value not in supported
+                and _echoes(hypothesis.text, echoes)
+            ):
+                # the prompt's own sentence, which nothing else heard: the decoder went on
+                # with its prompt ("I want to talk to a real person." for a misheard opt-out)
                 continue
             vote = weight * parsed.confidence
             readings.append((vote, hypothesis.text, parsed))
@@ -726,6 +742,39 @@ def window_features(extractor: Any, audio: np.ndarray, window_s: float) -> np.nd
     # normalised value of a silent frame: (max(-10, top - 8) + 4) / 4, top = 4 * max - 4
     features[:, keep:] = max(-1.5, float(part.max()) - 2.0)
     return features
+
+
+@lru_cache(maxsize=64)
+def _sentences_of(prompts: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        tuple(words)
+        for prompt in prompts
+        for sentence in re.split(r"[.?!]", prompt)
+        if (words := normalize(sentence).split())
+    )
+
+
+def _prompt_sentences(expect: Expect, asked: Asked) -> tuple[tuple[str, ...], ...]:
+    """The sentences of the prompts an answer of this kind is decoded with, as words: those
+    of ``ECHO_MIN_WORDS`` or more, whole answers a decoder can copy. The options of a choice
+    are what its prompt is there to make heard, so it has none."""
+    if expect == "choice":
+        return ()
+    sentences = _sentences_of(tuple(prompts_for(expect, asked.options)))
+    return tuple(s for s in sentences if len(s) >= ECHO_MIN_WORDS)
+
+
+def _echoes(text: str, sentences: Sequence[tuple[str, ...]]) -> bool:
+    """Whether a sentence of ``text`` is one of the prompt's ``sentences``, holds one, or is
+    a run of one's words ("Can you repeat that?" of "Sorry, can you repeat that?")."""
+
+    def within(short: Sequence[str], long: Sequence[str]) -> bool:
+        return any(
+            list(long[i : i + len(short)]) == list(short) for i in range(len(long) - len(short) + 1)
+        )
+
+    said = [words for part in re.split(r"[.?!]", text) if (words := normalize(part).split())]
+    return any(within(s, p) or within(p, s) for s in said for p in sentences)
 
 
 def _contains_words(text: str, part: str) -> bool:

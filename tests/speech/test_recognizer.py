@@ -21,7 +21,7 @@ from ivr.audio import SAMPLE_RATE, from_float, resample, to_float
 from ivr.dialogue.session import ACCEPT_CONFIDENCE
 from ivr.script import load_script
 from ivr.speech import Synthesizer
-from ivr.understanding import Asked
+from ivr.understanding import Asked, understand
 from ivr.understanding.intents import ACT_CONFIDENCE
 from tests.speech.conftest import spoken
 
@@ -327,6 +327,32 @@ def test_the_answers_head_decides_a_flat_disagreement(recognizer: Recognizer) ->
     head = [HeadReading("i haven't", understand("yes_no", "i haven't"), 1.0)]
     assert recognizer._choose(ache, "yes_no", Asked(), also=head)[1].value is False  # type: ignore[union-attr]
     assert recognizer._choose(ache, "yes_no", asked, also=head)[1].value is True  # type: ignore[union-attr]
+
+
+def test_the_prompts_own_sentence_heard_by_nothing_else_is_no_answer(
+    recognizer: Recognizer,
+) -> None:
+    """Where the plain decode heard only "Thank you very much." of a misheard opt-out, the
+    decode prompted with example requests wrote the prompt's "I want to talk to a real
+    person.": the decoder going on with its prompt, not the resident (five such requests on
+    five renders of the held-out voices)."""
+    from asr.recognizer import Hypothesis
+
+    def choose(plain: list[str], prompted: list[str], head: str = "") -> object:
+        hypotheses = [Hypothesis(t, -1.1 - 0.1 * n, False) for n, t in enumerate(plain)]
+        hypotheses += [Hypothesis(t, -1.0 - 0.1 * n, True) for n, t in enumerate(prompted)]
+        also = [HeadReading(head, understand("intent", head), 1.0)] if head else []
+        understood = recognizer._choose(hypotheses, "intent", Asked(), also=also)[1]
+        return None if understood is None else understood.value
+
+    echo = ["I want to talk to a real person.", "Can you repeat that? Can you repeat that?"]
+    assert choose(["Thank you very much.", "Thank you."], echo[:1]) is None
+    assert choose(["Thank you very much."], echo[1:]) is None
+    # heard by the plain decode or by the head too, the same words are the answer
+    assert choose(["I want to talk to a person."], echo[:1]) == "human"
+    assert choose(["Thank you very much."], echo[:1], head="a real person") == "human"
+    # the prompt's words are no echo where they are not a sentence of it
+    assert choose(["Thank you."], ["Could you repeat the question?"]) == "repeat"
 
 
 def test_a_near_reading_of_the_answers_head_carries_a_request(recognizer: Recognizer) -> None:
