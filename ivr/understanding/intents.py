@@ -205,10 +205,6 @@ def _inside(said: str, phrase: str) -> float:
     (``token_set_ratio``) are not enough alone: "are you" in a long misheard answer matched
     "who are you" at 0.74; the phrase must also match a run of as many words, or one more,
     in order (the best fuzzy ratio over such runs)."""
-    import os
-
-    if os.environ.get("OLD_INSIDE"):
-        return fuzz.token_set_ratio(said, phrase)
     words = said.split()
     size = phrase.count(" ") + 1
     in_order = max(
