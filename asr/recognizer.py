@@ -581,7 +581,10 @@ class Recognizer:
 
     def _says_only_bounds(self, text: str) -> bool:
         language = language_for(self.config.language) if self.config.language else None
-        return says_only_bounds(text, language=language)
+        return says_only_bounds(
+            text, language=language, min_c=self.config.temperature_min_c,
+            max_c=self.config.temperature_max_c,
+        )  # fmt: skip
 
     def _canonical_yes_no(self, audio: np.ndarray) -> YesNo | None:
         """Yes or no from forced scoring of canonical answers (``asr.canonical``), if clear."""

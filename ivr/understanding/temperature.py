@@ -133,12 +133,42 @@ def _unit_said(tokens: list[str], language: Language) -> TemperatureUnit | None:
     return None
 
 
-def says_only_bounds(text: str, *, language: Language | None = None) -> bool:
-    """Whether every number in ``text`` is a bound or a range's end ("just under 38",
-    "37 or 38"): a number was said, but not what the thermometer showed."""
+def says_only_bounds(
+    text: str,
+    *,
+    language: Language | None = None,
+    min_c: float = DEFAULT_MIN_C,
+    max_c: float = DEFAULT_MAX_C,
+) -> bool:
+    """Whether every plausible temperature in ``text`` is a bound or a range's end ("just
+    under 38", "37 or 38", "over 38 for 2 days"): one was said, but not what the thermometer
+    showed."""
     language = language or detect(text)
-    readings = _readings(language.to_digits(text).split(), language)
+    tokens = language.to_digits(text).split()
+    unit = _unit_said(tokens, language)
+    readings = [
+        r for r in _readings(tokens, language) if _plausible(r, unit, min_c, max_c) is not None
+    ]
     return bool(readings) and all(r.bounded for r in readings)
+
+
+def _plausible(
+    reading: _Reading, unit: TemperatureUnit | None, min_c: float, max_c: float
+) -> Temperature | None:
+    """``reading`` as a body temperature in the plausible range, or None. The unit said goes
+    first; the other one is tried too, because the ranges of °C and °F readings do not
+    overlap and a recogniser writes "Fahrenheit" for "degrees" now and then."""
+    other: TemperatureUnit = "F" if unit == "C" else "C"
+    units: tuple[TemperatureUnit, ...] = (unit, other) if unit else ("C", "F")
+    for candidate_unit in units:
+        celsius = to_celsius(reading.spoken, candidate_unit)
+        if min_c <= celsius <= max_c:
+            # a unit inferred from the range is nearly as good as one said; a unit said
+            # against the range is a doubt
+            agrees = 1.0 if unit == candidate_unit else 0.95 if unit is None else UNIT_CONFLICT
+            sure = reading.shape_confidence * agrees
+            return Temperature(celsius, reading.spoken, candidate_unit, round(sure, 3))
+    return None
 
 
 def parse_temperature(
@@ -152,25 +182,12 @@ def parse_temperature(
     language = language or detect(text)
     tokens = language.to_digits(text).split()
     unit = _unit_said(tokens, language)
-    plausible: list[Temperature] = []
-    for reading in _readings(tokens, language):
-        if reading.bounded:
-            continue  # a bound is not a reading; if nothing else was said, ask again
-        # The unit said goes first; the other one is tried too, because the ranges of °C and °F
-        # readings do not overlap and a recogniser writes "Fahrenheit" for "degrees" now and then.
-        other: TemperatureUnit = "F" if unit == "C" else "C"
-        units: tuple[TemperatureUnit, ...] = (unit, other) if unit else ("C", "F")
-        for candidate_unit in units:
-            celsius = to_celsius(reading.spoken, candidate_unit)
-            if min_c <= celsius <= max_c:
-                # a unit inferred from the range is nearly as good as one said; a unit said
-                # against the range is a doubt
-                agrees = 1.0 if unit == candidate_unit else 0.95 if unit is None else UNIT_CONFLICT
-                sure = reading.shape_confidence * agrees
-                plausible.append(
-                    Temperature(celsius, reading.spoken, candidate_unit, round(sure, 3))
-                )
-                break
+    plausible = [
+        temperature
+        for reading in _readings(tokens, language)
+        # a bound is not a reading; if nothing else was said, the question is asked again
+        if not reading.bounded and (temperature := _plausible(reading, unit, min_c, max_c))
+    ]
     if not plausible:
         return None
     # people correct themselves ("thirty six five, no, six six"): the last reading counts

@@ -65,7 +65,7 @@ def test_no_temperature_is_guessed(text: str) -> None:
         "thirty eight or more", "38 degrees Celsius or above", "thirty seven something",
         "a hundred and one plus", "between thirty seven and thirty eight",
         "thirty seven or thirty eight", "37 to 38", "at least 38.5", "不到三十八度",
-        "三十八度以上", "三十七到三十八度",
+        "三十八度以上", "三十七到三十八度", "over thirty eight for 2 days now",
     ],
 )  # fmt: skip
 def test_a_bound_or_a_range_is_not_a_reading(text: str) -> None:
