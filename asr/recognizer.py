@@ -758,10 +758,12 @@ def _sentences_of(prompts: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
 
 
 def _prompt_sentences(expect: Expect, asked: Asked) -> tuple[tuple[str, ...], ...]:
-    """The sentences of the prompts an answer of this kind is decoded with, as words: those
-    of ``ECHO_MIN_WORDS`` or more, whole answers a decoder can copy. The options of a choice
-    are what its prompt is there to make heard, so it has none."""
-    if expect == "choice":
+    """The sentences of the request prompts, as words: those of ``ECHO_MIN_WORDS`` or more,
+    whole requests a decoder can copy. Not the other prompts': the yes/no prompt's "I stayed
+    home" is what people say (on answers in their own words the rule dropped as many right
+    answers as wrong ones), and a choice's options are what its prompt is there to make heard.
+    """
+    if expect != "intent":
         return ()
     sentences = _sentences_of(tuple(prompts_for(expect, asked.options)))
     return tuple(s for s in sentences if len(s) >= ECHO_MIN_WORDS)
