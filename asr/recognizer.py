@@ -614,6 +614,8 @@ class Recognizer:
     # -- choosing --------------------------------------------------------------------------------
 
     def _understand(self, expect: Expect, text: str, asked: Asked) -> Understood | None:
+        if expect == "yes_no":
+            text = _without_answers_to_questions(text)
         return understand(
             expect,
             text,
@@ -780,6 +782,30 @@ def _echoes(text: str, sentences: Sequence[tuple[str, ...]]) -> bool:
 
     said = [words for part in re.split(r"[.?!]", text) if (words := normalize(part).split())]
     return any(within(s, p) or within(p, s) for s in said for p in sentences)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+BARE_ANSWERS = frozenset({"yes", "yeah", "yep", "no", "nope", "sure", "okay", "ok", "yes yes",
+                          "no no", "yeah yeah"})  # fmt: skip
+QUESTION_MIN_WORDS = 3
+
+
+def _without_answers_to_questions(text: str) -> str:
+    """``text`` without a bare "Yes." or "No." right after a question of the resident's
+    ("Can my son collect them for me? Yes."): Whisper writes one there, as if it were the
+    one asked, and more so after a prompt that is a question and its answer. A question of
+    one or two words ("Me? No.", "Symptoms? No.") is the robot's question said back before
+    the answer, which counts."""
+
+    def asked_back(sentence: str) -> bool:
+        return sentence.endswith("?") and len(normalize(sentence).split()) >= QUESTION_MIN_WORDS
+
+    sentences = _SENTENCE_END.split(text.strip())
+    return " ".join(
+        sentence
+        for i, sentence in enumerate(sentences)
+        if not (i and asked_back(sentences[i - 1]) and normalize(sentence) in BARE_ANSWERS)
+    )
 
 
 def _contains_words(text: str, part: str) -> bool:

@@ -192,6 +192,31 @@ def test_a_canonical_guess_on_longer_words_is_below_the_dialogues_line(
         assert result.value is None or result.confidence < ACCEPT_CONFIDENCE, (said, result.text)
 
 
+def test_a_question_back_is_no_answer_to_the_robots(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    """Whisper writes a "Yes." or "No." after a question the resident asks ("Can I get more
+    than five? Yes."), as if it had been asked: on answers in people's own words that made
+    16 questions back a yes or a no the dialogue stored. A question of one or two words said
+    back before the answer ("Me? No.") still counts."""
+    heard = load_script(SCRIPTS / "mask_notice.yaml").step("heard").asked
+    for said in ("How many masks was it?", "Can you text it to me instead?",
+                 "Can I get more than five?"):  # fmt: skip
+        result = recognizer.recognize_sync(spoken(bot_voice, said), "yes_no", heard)
+        assert result.value is None or result.confidence < ACCEPT_CONFIDENCE, (said, result.text)
+    from asr.recognizer import Hypothesis
+
+    def choose(*texts: str) -> object:
+        hypotheses = [Hypothesis(t, -0.3 - 0.1 * n, False) for n, t in enumerate(texts)]
+        understood = recognizer._choose(hypotheses, "yes_no", Asked())[1]
+        return None if understood is None else understood.value
+
+    assert choose("Can my son collect them for me? Yes.") is None
+    assert choose("Can you say it again? Yeah. Can you say it again?") is None
+    assert choose("Me? No.") is False
+    assert choose("Did I go out? No, I didn't.") is False
+
+
 def test_the_question_gives_heard_words_their_meaning(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
