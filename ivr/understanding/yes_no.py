@@ -66,7 +66,12 @@ UNSURE_PHRASES = (
     "perhaps",
     "i guess",
     "no idea",
-)
+    # not known because not looked at: "I haven't checked my temperature" is no "no" to
+    # "any fever?" (it was read as one, from its "I haven't")
+    "haven't checked", "have not checked", "didn't check", "did not check", "not checked",
+    "haven't measured", "didn't measure", "not measured", "hard to say", "hard to tell",
+    "can't tell", "couldn't tell", "can't say", "couldn't say",
+)  # fmt: skip
 # Phrases read as a whole that say neither: "yes, no need to repeat" holds no "no"; "I'm not
 # well" is no answer to "did you go out?" and, unless that question says so in its own phrases
 # (scripts' ``means_yes``), none to "any symptoms?"; its "I'm not" is no "no" to either.

@@ -188,6 +188,11 @@ def test_says_neither() -> None:
     assert not says_neither("no, I'm not sure")  # a no, if a doubtful one
     assert not says_neither("mumble") and not says_neither("")  # nothing said, nothing denied
     assert not says_neither("I'm not well", affirm=["I'm not well"])  # to "any symptoms?"
+    # not known because not looked at: its "I haven't" had made a sure no to "any fever?"
+    assert says_neither("I haven't checked my temperature.") and says_neither("Hard to say.")
+    assert understand("yes_no", "I haven't checked my temperature.") is None
+    no = understand("yes_no", "No, I haven't checked.")
+    assert no is not None and no.value is False
 
 
 def test_a_question_phrase_negated_before_it_says_nothing() -> None:
