@@ -83,6 +83,10 @@ CANONICAL_MAX_WORDS = 2
 CANONICAL_LONG_MAX_CONFIDENCE = 0.45
 # The answers head's vote, against a Whisper reading decided by the question's own phrases.
 QUESTION_HEAD_SHARE = 0.5
+# A yes/no only the answers head read, where Whisper was this sure (mean log probability per
+# token) of words that answer nothing, is held below the dialogue's 0.5.
+CLEAR_WORDS_LOG_PROB = -0.5
+HEAD_ALONE_MAX_CONFIDENCE = 0.45
 # A prompted hypothesis that copies a sentence of its prompt of at least this many words, with
 # no plain hypothesis nor the head behind its meaning, is the prompt's echo, not the answer.
 ECHO_MIN_WORDS = 3
@@ -348,6 +352,17 @@ class Recognizer:
             # or a range, not a reading; the head's grammar made a value of its number.
             extra["said_a_bound"] = {"value": understood.value, "confidence": confidence}
             understood, confidence = None, 0.0
+        if (
+            expect == "yes_no"
+            and understood is not None
+            and best_plain.log_prob >= CLEAR_WORDS_LOG_PROB
+            and not any(self._understand(expect, h.text, asked) for h in hypotheses)
+        ):
+            # Whisper was sure of words that answer nothing ("Can my son collect them for
+            # me?"); the head, which knows only answer words, read a yes or a no into them
+            # ("can my son correct me"). A guess, reported as one: the question is asked again.
+            confidence = min(confidence, HEAD_ALONE_MAX_CONFIDENCE)
+            extra["head_alone_against_clear_words"] = True
         if understood is None and expect == "yes_no" and not neither:
             understood = self._canonical_yes_no(audio)
             if understood is not None:
