@@ -4,7 +4,7 @@ recognised with each question's own phrases, taken as the dialogue takes a yes/n
 The text test beside the dialogue shows what the words mean; this one what the recogniser
 makes of them heard. A third of the answers are neither a yes nor a no ("Can my son collect
 them for me?", "I haven't checked my temperature."), and what the recogniser did with such
-words was store a yes or a no: 19-22 wrong answers before the rules for a question asked back,
+words was store a yes or a no: 19 wrong answers before the rules for a question asked back,
 for not having looked and for the head's reading alone against words Whisper was sure of;
 6 after (2026-11-26). The set has been read, so these floors guard those rules, nothing more.
 """
@@ -26,7 +26,8 @@ STEPS = {"went_out": ("temperature_checkin.yaml", "went_out"),
          "symptoms": ("temperature_checkin.yaml", "symptoms"),
          "heard": ("mask_notice.yaml", "heard")}  # fmt: skip
 # of 210 answers (160 a yes or a no): taken right at least, taken wrong at most. Measured
-# 117 and 6; before the rules above 121 and 19-22 (piper varies a little from run to run).
+# 120 and 6 (the bot's voice without its sampling noise: the same audio every run); before
+# the rules above 122 and 19.
 RIGHT, WRONG = 110, 10
 
 
