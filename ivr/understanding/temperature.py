@@ -143,13 +143,23 @@ def says_only_bounds(
     """Whether every plausible temperature in ``text`` is a bound or a range's end ("just
     under 38", "37 or 38", "over 38 for 2 days"): one was said, but not what the thermometer
     showed."""
+    readings = _temperatures(text, language, min_c, max_c)
+    return bool(readings) and all(reading.bounded for reading, _ in readings)
+
+
+def _temperatures(
+    text: str, language: Language | None, min_c: float, max_c: float
+) -> list[tuple[_Reading, Temperature]]:
+    """Every number said in ``text`` that is a plausible body temperature, bounds included,
+    in the order said, with the temperature it is."""
     language = language or detect(text)
     tokens = language.to_digits(text).split()
     unit = _unit_said(tokens, language)
-    readings = [
-        r for r in _readings(tokens, language) if _plausible(r, unit, min_c, max_c) is not None
+    return [
+        (reading, temperature)
+        for reading in _readings(tokens, language)
+        if (temperature := _plausible(reading, unit, min_c, max_c)) is not None
     ]
-    return bool(readings) and all(r.bounded for r in readings)
 
 
 def _plausible(
@@ -179,14 +189,11 @@ def parse_temperature(
     max_c: float = DEFAULT_MAX_C,
 ) -> Temperature | None:
     """The temperature said in ``text``, or None when none is there or it is implausible."""
-    language = language or detect(text)
-    tokens = language.to_digits(text).split()
-    unit = _unit_said(tokens, language)
+    # a bound is not a reading; if nothing else was said, the question is asked again
     plausible = [
         temperature
-        for reading in _readings(tokens, language)
-        # a bound is not a reading; if nothing else was said, the question is asked again
-        if not reading.bounded and (temperature := _plausible(reading, unit, min_c, max_c))
+        for reading, temperature in _temperatures(text, language, min_c, max_c)
+        if not reading.bounded
     ]
     if not plausible:
         return None
