@@ -764,14 +764,14 @@ def window_features(extractor: Any, audio: np.ndarray, window_s: float) -> np.nd
     return features
 
 
+def _sentence_words(text: str) -> list[tuple[str, ...]]:
+    """The words of each sentence of ``text``, normalised."""
+    return [tuple(words) for part in re.split(r"[.?!]", text) if (words := normalize(part).split())]
+
+
 @lru_cache(maxsize=64)
 def _sentences_of(prompts: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    return tuple(
-        tuple(words)
-        for prompt in prompts
-        for sentence in re.split(r"[.?!]", prompt)
-        if (words := normalize(sentence).split())
-    )
+    return tuple(sentence for prompt in prompts for sentence in _sentence_words(prompt))
 
 
 def _prompt_sentences(expect: Expect, asked: Asked) -> tuple[tuple[str, ...], ...]:
@@ -792,10 +792,11 @@ def _echoes(text: str, sentences: Sequence[tuple[str, ...]]) -> bool:
 
     def within(short: Sequence[str], long: Sequence[str]) -> bool:
         return any(
-            list(long[i : i + len(short)]) == list(short) for i in range(len(long) - len(short) + 1)
+            tuple(long[i : i + len(short)]) == tuple(short)
+            for i in range(len(long) - len(short) + 1)
         )
 
-    said = [words for part in re.split(r"[.?!]", text) if (words := normalize(part).split())]
+    said = _sentence_words(text)
     return any(within(s, p) or within(p, s) for s in said for p in sentences)
 
 
