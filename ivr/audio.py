@@ -38,6 +38,11 @@ def from_float(samples: np.ndarray) -> bytes:
     return (clipped * 32768.0).astype("<i2").tobytes()
 
 
+def scaled(pcm: bytes, db: float) -> bytes:
+    """slin bytes made ``db`` louder (negative: quieter), clipped at full scale."""
+    return from_float(to_float(pcm) * np.float32(10 ** (db / 20)))
+
+
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Band-limited resampling (libsoxr) of float or int16 samples; returns float32."""
     data = samples.astype(np.float32)

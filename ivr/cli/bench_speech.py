@@ -2,7 +2,8 @@
 
 Accuracy is measured on the held-out split of the generated test set (voices and phrasings
 never used for tuning; ``--split dev`` for the tuning split, ``--split speaker`` for the
-held-out phrasings spoken by a voice of another engine); see asr/testset.py. Besides
+held-out phrasings spoken by a voice of another engine; ``--level-db -20`` for every clip
+20 dB quieter, a quiet caller); see asr/testset.py. Besides
 accuracy per kind of answer: the answers given a wrong value with confidence >= 0.8 (what
 the dialogue stores without reading back), accuracy on a clean line, on a noisy one and per
 voice family, and the machine's load average, since the 2 cores are shared.
@@ -81,6 +82,12 @@ def bench_speech(
     split: Annotated[
         str, typer.Option(help="Test split: heldout (report), dev (tuning) or speaker (flite).")
     ] = "heldout",
+    level_db: Annotated[
+        float,
+        typer.Option(
+            help="Scale every clip by this many dB first (-20: a quiet caller, a weak handset)."
+        ),
+    ] = 0.0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recognition latency and accuracy (held-out split), synthesis RTF, memory."""
@@ -93,13 +100,15 @@ def bench_speech(
     settings = state(ctx).settings
     if split not in ("heldout", "dev", "speaker"):
         raise typer.BadParameter("use heldout, dev or speaker", param_hint="--split")
+    if not -40.0 <= level_db <= 20.0:
+        raise typer.BadParameter("between -40 and 20 dB", param_hint="--level-db")
     splits = ("speaker",) if split == "speaker" else ("dev", "heldout")
     manifest = build(settings.cache_dir, per_kind=per_kind, splits=splits)  # type: ignore[arg-type]
     clips = load(manifest, split)  # type: ignore[arg-type]
     load_before = os.getloadavg()[0]
     recognizer = Recognizer.shared(settings)
     recognizer.recognize_sync(read_wav(manifest.parent / clips[0].file), "temperature")  # warm-up
-    evaluation = evaluate(recognizer, clips, manifest.parent)
+    evaluation = evaluate(recognizer, clips, manifest.parent, level_db)
     asr_ms = evaluation.asr_ms()
     speech_s = sum(duration_s(read_wav(manifest.parent / c.file)) for c in clips)
 
@@ -150,6 +159,7 @@ def bench_speech(
             for accent in sorted({_accent(c.voice) for c in clips} - {None})
         },
         "split": split,
+        "level_db": level_db,
         "clips": len(clips),
         "asr_model": settings.asr_model,
         **_endpointer_us_per_frame(clips[:60], manifest.parent),
