@@ -171,8 +171,7 @@ class Settings(BaseSettings):
     asr_window_s: float = Field(10.0, ge=5.0, le=30.0)  # shortest audio window the encoder sees
     asr_no_speech_threshold: float = Field(0.9, ge=0.0, le=1.0)  # Whisper's own "no speech"
     asr_min_speech_ms: int = Field(120, ge=0, le=2000)  # less voiced audio than this: no answer
-    asr_min_speech_dbfs: float = Field(-55.0, ge=-90.0, le=0.0)  # quieter voiced audio: no answer
-    asr_min_speech_snr_db: float = Field(3.0, ge=0.0, le=40.0)  # less SNR than this: no answer
+    asr_min_speech_dbfs: float = Field(-50.0, ge=-90.0, le=0.0)  # quieter voiced audio: no answer
     asr_min_confidence: float = Field(0.45, ge=0.0, le=1.0)  # weaker temperature: not understood
     asr_temperature_reader: bool = True  # temperatures read by the trained CTC head (tiny.en)
     asr_answer_reader: bool = True  # yes/no and requests: a trained CTC head votes too (tiny.en)
