@@ -17,7 +17,7 @@ from asr.canonical import MAX_CONFIDENCE
 from asr.evaluate import evaluate
 from asr.recognizer import WHISPER_RATE, HeadReading, Recognizer
 from asr.testset import load
-from ivr.audio import SAMPLE_RATE, from_float, resample, to_float
+from ivr.audio import SAMPLE_RATE, from_float, resample, scaled, to_float
 from ivr.dialogue.session import ACCEPT_CONFIDENCE
 from ivr.script import load_script
 from ivr.speech import Synthesizer
@@ -110,9 +110,7 @@ def test_speech_quieter_than_any_answer_gives_nothing(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
     """A voice far in the background (a television) is not taken for the resident's answer."""
-    loud = np.frombuffer(bot_voice.synthesize("yes").pcm, dtype=np.int16).astype(np.float32)
-    quiet = (loud * 10 ** (-50 / 20)).astype(np.int16).tobytes()  # 50 dB down
-    pcm = bytes(4000) + quiet + bytes(4000)
+    pcm = scaled(spoken(bot_voice, "yes"), -50.0)  # 50 dB down
     result = recognizer.recognize_sync(pcm, "yes_no")
     assert result.value is None and result.text == ""
     assert result.speech_dbfs < recognizer.config.min_speech_dbfs
