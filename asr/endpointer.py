@@ -5,7 +5,9 @@ Cheap on every frame, careful where it matters:
   that is all that runs;
 - Silero (≈90 µs per 32 ms chunk) runs only while something may be speech: from the moment
   webrtcvad and energy agree until the end of the utterance. It decides the start (a click or
-  a bump on the line does not reach Silero's threshold for long enough) and the end.
+  a bump on the line does not reach Silero's threshold for long enough) and the end. A
+  candidate that opens right after one Silero rejected continues Silero's stream instead of
+  restarting it: on a busy line, quiet speech needs the run-up.
 
 Events, in order: ``SpeechStarted`` (barge-in), ``Pause`` (the speaker went quiet: recognition
 may start speculatively), ``SpeechResumed`` (the pause was not the end), ``Utterance`` (end of
@@ -119,6 +121,7 @@ class Endpointer:
         self._pause_audio: bytes | None = None
         self._last_probability = 0.0
         self._silero.reset()
+        self._silero_heard_ms = -PRE_ROLL_MS - FRAME_MS  # stream time of the last frame it heard
         self.silero_chunks = 0  # how many times Silero ran (cost accounting)
 
     # -- the frame path ---------------------------------------------------------------------------
@@ -153,9 +156,16 @@ class Endpointer:
         self.state = "candidate"
         self._candidate_ms = self.now_ms - FRAME_MS
         self._audio = list(self._pre_roll)
+        self._voiced_ms = 0
+        unheard = (self.now_ms - self._silero_heard_ms) // FRAME_MS
+        if unheard <= len(self._pre_roll):
+            # Silero judged a candidate a moment ago (a noisy line, a quiet voice wavering
+            # around its threshold): go on from where it stopped, as if it had never stopped.
+            # Starting it afresh from the pre-roll on every candidate kept a quiet answer over
+            # a busy line from ever reaching the threshold, or cut its first words.
+            return self._feed_silero(b"".join(list(self._pre_roll)[-unheard:]))
         self._pending = np.zeros(0, dtype=np.float32)
         self._silero.reset()
-        self._voiced_ms = 0
         return self._feed_silero(b"".join(self._pre_roll))
 
     def _listening(self, frame: bytes, samples: np.ndarray) -> list[EndpointEvent]:
@@ -163,6 +173,7 @@ class Endpointer:
         return self._feed_silero(frame)
 
     def _feed_silero(self, pcm: bytes) -> list[EndpointEvent]:
+        self._silero_heard_ms = self.now_ms
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         self._pending = np.concatenate((self._pending, samples))
         events: list[EndpointEvent] = []
