@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from asr.silero import CHUNK_8K, SileroStream
-from ivr.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE
+from ivr.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, SILENCE_FRAME, frames
 
 if TYPE_CHECKING:
     from ivr.config import Settings
@@ -236,3 +236,18 @@ class Endpointer:
         self.state = "waiting"
         self._audio = []
         self._voiced_ms = 0
+
+
+def cut(pcm: bytes, endpointer: Endpointer) -> bytes:
+    """The answer in a recorded clip as a call's endpointer cuts it: the first utterance's
+    audio (from just before its onset to just after its end), b"" when speech never started.
+    The clip is followed by the trailing silence a call would have."""
+    endpointer.reset()
+    tail = [SILENCE_FRAME] * (endpointer.config.trailing_silence_ms // FRAME_MS + 5)
+    for frame in frames(pcm) + tail:
+        for event in endpointer.push(frame):
+            if isinstance(event, Utterance):
+                return event.audio
+            if isinstance(event, NoInput):
+                return b""
+    return b""

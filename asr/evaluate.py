@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asr.endpointer import Endpointer, cut
 from asr.recognizer import Recognition, Recognizer
 from asr.testset import Clip
 from ivr.audio import read_wav, scaled
@@ -28,6 +29,7 @@ def is_correct(clip: Clip, result: Recognition) -> bool:
 class Evaluation:
     results: list[tuple[Clip, Recognition]] = field(default_factory=list)
     cpu_ms: list[float] = field(default_factory=list)  # process CPU time of each recognition
+    never_started: int = 0  # answers the endpointer never heard start (endpointed runs)
 
     def accuracy(self, where: Callable[[Clip], bool] = lambda clip: True) -> dict[str, float]:
         """Share correct per kind of answer; ``silence`` for the quiet or noisy clips that must
@@ -69,15 +71,25 @@ class Evaluation:
 
 
 def evaluate(
-    recognizer: Recognizer, clips: Iterable[Clip], folder: Path, level_db: float = 0.0
+    recognizer: Recognizer,
+    clips: Iterable[Clip],
+    folder: Path,
+    level_db: float = 0.0,
+    endpointer: Endpointer | None = None,
 ) -> Evaluation:
     """Recognise every clip; ``level_db`` scales each clip first (-20: a quiet caller, a weak
-    handset; the test set is spoken at the nominal level of speech on a telephone line)."""
+    handset; the test set is spoken at the nominal level of speech on a telephone line). With
+    an ``endpointer``, each clip is first cut by it as a call would be (one endpointer for all
+    clips, as for all answers of a call); an answer it never starts is recognised as silence
+    and counted in ``never_started``."""
     evaluation = Evaluation()
     for clip in clips:
         pcm = read_wav(folder / clip.file)
         if level_db:
             pcm = scaled(pcm, level_db)
+        if endpointer is not None:
+            pcm = cut(pcm, endpointer)
+            evaluation.never_started += not pcm and clip.label is not None
         started = time.process_time()
         result = recognizer.recognize_sync(pcm, clip.expect)  # type: ignore[arg-type]
         evaluation.cpu_ms.append(1000.0 * (time.process_time() - started))

@@ -3,7 +3,8 @@
 Accuracy is measured on the held-out split of the generated test set (voices and phrasings
 never used for tuning; ``--split dev`` for the tuning split, ``--split speaker`` for the
 held-out phrasings spoken by a voice of another engine; ``--level-db -20`` for every clip
-20 dB quieter, a quiet caller); see asr/testset.py. Besides
+20 dB quieter, a quiet caller; ``--endpointed`` to cut each clip with the call's endpointer
+first, as a call hears it); see asr/testset.py. Besides
 accuracy per kind of answer: the answers given a wrong value with confidence >= 0.8 (what
 the dialogue stores without reading back), accuracy on a clean line, on a noisy one and per
 voice family, and the machine's load average, since the 2 cores are shared.
@@ -88,9 +89,17 @@ def bench_speech(
             help="Scale every clip by this many dB first (-20: a quiet caller, a weak handset)."
         ),
     ] = 0.0,
+    endpointed: Annotated[
+        bool,
+        typer.Option(
+            help="Cut every clip with the endpointer first, as a call hears it (answers it"
+            " never starts count as not understood: never_started)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recognition latency and accuracy (held-out split), synthesis RTF, memory."""
+    from asr.endpointer import Endpointer
     from asr.evaluate import CONFIDENT, KINDS, evaluate
     from asr.recognizer import Recognizer
     from asr.testset import build, load
@@ -108,7 +117,8 @@ def bench_speech(
     load_before = os.getloadavg()[0]
     recognizer = Recognizer.shared(settings)
     recognizer.recognize_sync(read_wav(manifest.parent / clips[0].file), "temperature")  # warm-up
-    evaluation = evaluate(recognizer, clips, manifest.parent, level_db)
+    endpointer = Endpointer.from_settings(settings) if endpointed else None
+    evaluation = evaluate(recognizer, clips, manifest.parent, level_db, endpointer)
     asr_ms = evaluation.asr_ms()
     speech_s = sum(duration_s(read_wav(manifest.parent / c.file)) for c in clips)
 
@@ -160,6 +170,8 @@ def bench_speech(
         },
         "split": split,
         "level_db": level_db,
+        "endpointed": endpointed,
+        **({"never_started": evaluation.never_started} if endpointed else {}),
         "clips": len(clips),
         "asr_model": settings.asr_model,
         **_endpointer_us_per_frame(clips[:60], manifest.parent),

@@ -14,9 +14,12 @@ from asr.endpointer import (
     Pause,
     SpeechStarted,
     Utterance,
+    cut,
 )
-from asr.testset import load
-from ivr.audio import FRAME_MS, SILENCE_FRAME, frames, from_float, read_wav, scaled
+from asr.evaluate import evaluate
+from asr.recognizer import Recognizer
+from asr.testset import Clip, load
+from ivr.audio import FRAME_MS, SILENCE_FRAME, frames, from_float, read_wav, scaled, write_wav
 from ivr.speech import Synthesizer
 
 
@@ -109,3 +112,26 @@ def test_onsets_of_a_quiet_caller(testset_manifest: Path, speaker_manifest: Path
                 missed[level_db] += 1
     assert missed[-10.0] <= 1 and missed[-15.0] <= 4, missed
     assert np.percentile(delays[-10.0], 90) <= 250
+
+
+def test_an_answer_cut_as_a_call_hears_it(
+    bot_voice: Synthesizer, recognizer: Recognizer, tmp_path: Path
+) -> None:
+    """``evaluate(..., endpointer=)`` (``ivr bench speech --endpointed``) recognises what the
+    endpointer cut from each clip, and counts the answers it never heard start."""
+    speech = bot_voice.synthesize("thirty six point five").pcm
+    answer = bytes(8000) + speech + bytes(8000)
+    audio = cut(answer, Endpointer())
+    assert len(speech) * 0.8 <= len(audio) < len(answer)
+    assert cut(bytes(16000), Endpointer()) == b""  # a second of silence: nothing started
+
+    write_wav(tmp_path / "said.wav", answer)
+    write_wav(tmp_path / "quiet.wav", bytes(16000))  # an answer that never came
+    said = "thirty six point five"
+    clips = [
+        Clip(name, "heldout", "temperature", said, 36.5, "piper", "none", None, 500, 1000)
+        for name in ("said.wav", "quiet.wav")
+    ]
+    evaluation = evaluate(recognizer, clips, tmp_path, endpointer=Endpointer())
+    assert [r.value for _, r in evaluation.results] == [36.5, None]
+    assert evaluation.never_started == 1
