@@ -51,6 +51,7 @@ class Persona(BaseModel):
     # how they speak
     voice: str = "espeak:en-us"  # a voice spec of ivr.speech.load_voice
     noise_snr_db: float | None = None  # a noisy line
+    level_db: float = Field(0.0, ge=-40.0, le=0.0)  # a quiet caller: their voice this far down
     # how they behave
     reply: str | None = None  # say exactly this after the robot speaks (line tests)
     # answers these questions in these words instead of the usual ones ("I went for a walk.")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ivr.ami import AmiClient, Message, action
-from ivr.audio import SAMPLE_RATE, from_float, to_float
+from ivr.audio import SAMPLE_RATE, from_float, scaled, to_float
 from ivr.audiosocket import Audio, AudioSocketServer, AudioSocketSession, Dtmf, Hangup
 from ivr.config import Settings
 from ivr.errors import AmiError, InputError
@@ -159,6 +159,8 @@ class ResidentSimulator:
         if pcm is None:
             loop = asyncio.get_running_loop()
             pcm = await loop.run_in_executor(self._synth_pool, cache.get, text)
+        if persona.level_db:
+            pcm = scaled(pcm, persona.level_db)
         if persona.noise_snr_db is not None:
             pcm = _add_noise(pcm, persona.noise_snr_db, seed=hash(text) & 0xFFFF)
         return pcm

@@ -47,6 +47,15 @@ PATHS: dict[str, Persona] = {
     "normal": Persona(temperature=36.6, voice=JOE),
     "fever": Persona(temperature=38.4, symptoms=("fever",), voice="espeak:en-us"),
     "went_out": Persona(temperature=36.9, went_out=True, voice=JOE),
+    # far from the phone: voiced audio near -42 dBFS (a line's speech is near -27), line noise
+    "quiet": Persona(
+        temperature=37.4,
+        went_out=True,
+        symptoms=("cough",),
+        voice=JOE,
+        level_db=-28.0,
+        noise_snr_db=20.0,
+    ),
     # answers the script's own phrases (means_yes) give meaning, and no plain yes or no
     "own_words": Persona(
         temperature=36.7,
@@ -180,6 +189,15 @@ async def test_went_out_is_stored_and_flagged(campaign: Campaign) -> None:
     assert campaign.answers("went_out")["went_out"] is True
     assert FlagKind.WENT_OUT in campaign.flags("went_out")
     assert FlagKind.FEVER not in campaign.flags("went_out")
+
+
+async def test_a_quiet_resident_is_heard(campaign: Campaign) -> None:
+    assert campaign.answers("quiet") == {
+        "temperature": 37.4,
+        "went_out": True,
+        "symptoms": True,
+    }, campaign.story("quiet")
+    assert {FlagKind.FEVER, FlagKind.WENT_OUT, FlagKind.SYMPTOMS} <= campaign.flags("quiet")
 
 
 async def test_answers_in_the_resident_own_words(campaign: Campaign) -> None:
