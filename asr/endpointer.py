@@ -8,6 +8,8 @@ Cheap on every frame, careful where it matters:
   a bump on the line does not reach Silero's threshold for long enough) and the end. A
   candidate that opens right after one Silero rejected continues Silero's stream instead of
   restarting it: on a busy line, quiet speech needs the run-up.
+- A quiet caller: the levels of their understood answers (``heard_caller``) raise what
+  Silero hears of their next ones, for this call.
 
 Events, in order: ``SpeechStarted`` (barge-in), ``Pause`` (the speaker went quiet: recognition
 may start speculatively), ``SpeechResumed`` (the pause was not the end), ``Utterance`` (end of
@@ -32,6 +34,14 @@ if TYPE_CHECKING:
 PRE_ROLL_MS = 200  # audio kept from before the start was confirmed, so no first syllable is cut
 NOISE_FLOOR_DB = -70.0
 ABOVE_FLOOR_DB = 9.0  # energy this far above the noise floor may be speech
+# A quiet caller (a weak handset, far from the microphone): once their answers are known to be
+# quieter than QUIET_CALLER_DBFS (voiced audio, RMS), Silero hears the call raised towards
+# NOMINAL_SPEECH_DBFS, by at most MAX_CALLER_GAIN_DB. Silero's verdict depends on the level
+# (under 0.5 on much quiet speech over noise); the line's SNR does not change with the gain.
+QUIET_CALLER_DBFS = -36.0
+NOMINAL_SPEECH_DBFS = -30.0
+MAX_CALLER_GAIN_DB = 15.0
+CALLER_LEVELS_KEPT = 5
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ class Endpointer:
         self.config = config or EndpointerConfig()
         self._vad = webrtcvad.Vad(self.config.webrtc_mode)
         self._silero = SileroStream()
+        self._caller_levels: deque[float] = deque(maxlen=CALLER_LEVELS_KEPT)
+        self.caller_gain_db = 0.0  # what Silero's input is raised by; kept across answers
         self.reset()
 
     @classmethod
@@ -123,6 +135,17 @@ class Endpointer:
         self._silero.reset()
         self._silero_heard_ms = -PRE_ROLL_MS - FRAME_MS  # stream time of the last frame it heard
         self.silero_chunks = 0  # how many times Silero ran (cost accounting)
+
+    def heard_caller(self, speech_dbfs: float) -> None:
+        """The level of an answer the caller was understood to give (voiced audio, RMS dBFS):
+        the caller's level is the median of the last few, and Silero hears a quiet caller
+        raised from then on (``QUIET_CALLER_DBFS``)."""
+        if not -100.0 < speech_dbfs < 0.0:
+            return
+        self._caller_levels.append(speech_dbfs)
+        level = float(np.median(self._caller_levels))
+        quiet = level < QUIET_CALLER_DBFS
+        self.caller_gain_db = min(MAX_CALLER_GAIN_DB, NOMINAL_SPEECH_DBFS - level) if quiet else 0.0
 
     # -- the frame path ---------------------------------------------------------------------------
 
@@ -175,6 +198,8 @@ class Endpointer:
     def _feed_silero(self, pcm: bytes) -> list[EndpointEvent]:
         self._silero_heard_ms = self.now_ms
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        if self.caller_gain_db:
+            samples = np.clip(samples * 10.0 ** (self.caller_gain_db / 20.0), -1.0, 1.0)
         self._pending = np.concatenate((self._pending, samples))
         events: list[EndpointEvent] = []
         while len(self._pending) >= CHUNK_8K:

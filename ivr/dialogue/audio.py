@@ -148,6 +148,10 @@ class AudioChannel:
             return Heard("no_input")
         recognition = answer.recognition
         assert recognition is not None
+        if recognition.understood is not None or recognition.intent is not None:
+            # the resident's level, for a quiet caller's next answers; not for barge-in, where
+            # the robot's own echo on the line must not be raised with them
+            self._listen.heard_caller(recognition.speech_dbfs)
         return Heard(
             "speech",
             recognition.text,

@@ -135,3 +135,50 @@ def test_an_answer_cut_as_a_call_hears_it(
     evaluation = evaluate(recognizer, clips, tmp_path, endpointer=Endpointer())
     assert [r.value for _, r in evaluation.results] == [36.5, None]
     assert evaluation.never_started == 1
+
+
+def test_a_quiet_callers_level_raises_what_silero_hears() -> None:
+    endpointer = Endpointer()
+    endpointer.heard_caller(-28.0)  # the nominal level of speech on a line: nothing changes
+    assert endpointer.caller_gain_db == 0.0
+    endpointer.heard_caller(-120.0)  # no voiced audio measured: no level
+    assert endpointer.caller_gain_db == 0.0
+    for level in (-44.0, -46.0):
+        endpointer.heard_caller(level)
+    assert endpointer.caller_gain_db == pytest.approx(14.0)  # the median of -28, -44, -46
+    endpointer.reset()  # the next answer of the same call keeps it
+    assert endpointer.caller_gain_db == pytest.approx(14.0)
+    for _ in range(3):
+        endpointer.heard_caller(-60.0)
+    assert endpointer.caller_gain_db == 15.0  # at most MAX_CALLER_GAIN_DB
+    assert Endpointer().caller_gain_db == 0.0  # a new call starts from nothing
+
+
+def test_a_quiet_callers_next_answers_start(
+    testset_manifest: Path, speaker_manifest: Path, recognizer: Recognizer
+) -> None:
+    """Told the level of the caller's previous answer, the endpointer starts a quiet caller's
+    answers sooner, and loses fewer (CI held-out and speaker sets, 144 answers: 15 dB down p90
+    onset 314 → 200 ms; 20 dB down, voiced audio near -49 dBFS, never started 12 → 6)."""
+    clips = [
+        (manifest, clip)
+        for manifest, split in ((testset_manifest, "heldout"), (speaker_manifest, "speaker"))
+        for clip in load(manifest, split)
+        if clip.label is not None
+    ]
+    missed: dict[float, int] = {}
+    delays: dict[float, list[int]] = {}
+    for level_db in (-15.0, -20.0):
+        pcms = [scaled(read_wav(m.parent / clip.file), level_db) for m, clip in clips]
+        levels = [recognizer.speech(pcm)[2] for pcm in pcms]  # as the recogniser measures them
+        missed[level_db], delays[level_db] = 0, []
+        for index, ((_, clip), pcm) in enumerate(zip(clips, pcms, strict=True)):
+            endpointer = Endpointer()
+            endpointer.heard_caller(levels[index - 1])  # the same caller's previous answer
+            starts = [e for e in run(endpointer, pcm) if isinstance(e, SpeechStarted)]
+            if starts:
+                delays[level_db].append(starts[0].detected_ms - clip.onset_ms)
+            else:
+                missed[level_db] += 1
+    assert np.percentile(delays[-15.0], 90) <= 260
+    assert missed[-20.0] <= 8, missed
