@@ -167,7 +167,6 @@ class ResidentSimulator:
 
     async def _say(self, session: AudioSocketSession, persona: Persona, text: str) -> None:
         pcm = await self.render(persona, text)
-        # a second of line noise around the words when the line is noisy, like a real call
         await session.play(pcm).done
 
     async def _press(self, session: AudioSocketSession, keys: str) -> None:
