@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,29 @@ from ivr.speech import Synthesizer
 def run(endpointer: Endpointer, pcm: bytes) -> list:
     endpointer.reset()
     return [event for frame in frames(pcm) for event in endpointer.push(frame)]
+
+
+def answers_of(testset_manifest: Path, speaker_manifest: Path) -> list[tuple[Path, Clip]]:
+    """The answers (clips with a label) of the CI held-out and speaker sets."""
+    return [
+        (manifest, clip)
+        for manifest, split in ((testset_manifest, "heldout"), (speaker_manifest, "speaker"))
+        for clip in load(manifest, split)
+        if clip.label is not None
+    ]
+
+
+def onsets(runs: Iterable[tuple[Endpointer, bytes, Clip]]) -> tuple[int, list[int]]:
+    """Each clip through its endpointer: how many never started, and the others' onset
+    delays (detected minus the clip's true onset, ms)."""
+    missed, delays = 0, []
+    for endpointer, pcm, clip in runs:
+        starts = [e for e in run(endpointer, pcm) if isinstance(e, SpeechStarted)]
+        if starts:
+            delays.append(starts[0].detected_ms - clip.onset_ms)
+        else:
+            missed += 1
+    return missed, delays
 
 
 def test_speech_start_and_end_on_clean_speech(bot_voice: Synthesizer) -> None:
@@ -73,15 +97,10 @@ def test_max_utterance_length_ends_a_monologue(bot_voice: Synthesizer) -> None:
 def test_onsets_on_telephone_voices(testset_manifest: Path) -> None:
     """Barge-in fires on nearly every held-out answer, mostly within ~100 ms of the onset."""
     endpointer = Endpointer()
-    delays, missed = [], 0
     clips = [c for c in load(testset_manifest, "heldout") if c.label is not None]
-    for clip in clips:
-        events = run(endpointer, read_wav(testset_manifest.parent / clip.file))
-        starts = [e for e in events if isinstance(e, SpeechStarted)]
-        if not starts:
-            missed += 1
-            continue
-        delays.append(starts[0].detected_ms - clip.onset_ms)
+    missed, delays = onsets(
+        (endpointer, read_wav(testset_manifest.parent / clip.file), clip) for clip in clips
+    )
     assert missed <= len(clips) * 0.03
     assert np.median(delays) <= 120
 
@@ -93,23 +112,14 @@ def test_onsets_of_a_quiet_caller(testset_manifest: Path, speaker_manifest: Path
     them lost the answer (10 and 15 dB down: 4 and 7 of 144 never started, p90 onset 302 ms
     at 10 dB down; now 0 and 2, 194 ms)."""
     endpointer = Endpointer()
-    clips = [
-        (manifest, clip)
-        for manifest, split in ((testset_manifest, "heldout"), (speaker_manifest, "speaker"))
-        for clip in load(manifest, split)
-        if clip.label is not None
-    ]
+    clips = answers_of(testset_manifest, speaker_manifest)
     missed: dict[float, int] = {}
     delays: dict[float, list[int]] = {}
     for level_db in (-10.0, -15.0):
-        missed[level_db], delays[level_db] = 0, []
-        for manifest, clip in clips:
-            pcm = scaled(read_wav(manifest.parent / clip.file), level_db)
-            starts = [e for e in run(endpointer, pcm) if isinstance(e, SpeechStarted)]
-            if starts:
-                delays[level_db].append(starts[0].detected_ms - clip.onset_ms)
-            else:
-                missed[level_db] += 1
+        missed[level_db], delays[level_db] = onsets(
+            (endpointer, scaled(read_wav(manifest.parent / clip.file), level_db), clip)
+            for manifest, clip in clips
+        )
     assert missed[-10.0] <= 1 and missed[-15.0] <= 4, missed
     assert np.percentile(delays[-10.0], 90) <= 250
 
@@ -160,25 +170,22 @@ def test_a_quiet_callers_next_answers_start(
     """Told the level of the caller's previous answer, the endpointer starts a quiet caller's
     answers sooner, and loses fewer (CI held-out and speaker sets, 144 answers: 15 dB down p90
     onset 314 → 200 ms; 20 dB down, voiced audio near -49 dBFS, never started 12 → 6)."""
-    clips = [
-        (manifest, clip)
-        for manifest, split in ((testset_manifest, "heldout"), (speaker_manifest, "speaker"))
-        for clip in load(manifest, split)
-        if clip.label is not None
-    ]
+
+    def told(level_dbfs: float) -> Endpointer:
+        endpointer = Endpointer()
+        endpointer.heard_caller(level_dbfs)
+        return endpointer
+
+    clips = answers_of(testset_manifest, speaker_manifest)
     missed: dict[float, int] = {}
     delays: dict[float, list[int]] = {}
     for level_db in (-15.0, -20.0):
         pcms = [scaled(read_wav(m.parent / clip.file), level_db) for m, clip in clips]
         levels = [recognizer.speech(pcm)[2] for pcm in pcms]  # as the recogniser measures them
-        missed[level_db], delays[level_db] = 0, []
-        for index, ((_, clip), pcm) in enumerate(zip(clips, pcms, strict=True)):
-            endpointer = Endpointer()
-            endpointer.heard_caller(levels[index - 1])  # the same caller's previous answer
-            starts = [e for e in run(endpointer, pcm) if isinstance(e, SpeechStarted)]
-            if starts:
-                delays[level_db].append(starts[0].detected_ms - clip.onset_ms)
-            else:
-                missed[level_db] += 1
+        missed[level_db], delays[level_db] = onsets(
+            # each told the level of the same caller's previous answer
+            (told(levels[index - 1]), pcm, clip)
+            for index, ((_, clip), pcm) in enumerate(zip(clips, pcms, strict=True))
+        )
     assert np.percentile(delays[-15.0], 90) <= 260
     assert missed[-20.0] <= 9, missed
