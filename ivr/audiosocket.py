@@ -171,6 +171,9 @@ class AudioSocketSession(asyncio.Protocol):
         self.frames_out = 0
         self.started_at = 0.0
         self._task: asyncio.Task[None] | None = None
+        # what the line carries when nothing plays (None: digital silence); the resident
+        # simulator gives a noisy line its noise here
+        self.idle_frame: Callable[[], bytes] | None = None
 
     # -- asyncio.Protocol -----------------------------------------------------------------
 
@@ -252,6 +255,8 @@ class AudioSocketSession(asyncio.Protocol):
             pcm = self._playing[0]._next(now)
             if pcm is None:
                 self._playing.popleft()
+        if pcm is None and self.idle_frame is not None:
+            pcm = self.idle_frame()
         self.transport.write(Frame.audio(pcm) if pcm is not None else SILENCE_AUDIO_FRAME)
         self.frames_out += 1
         if now - self._last_in > self.server.idle_timeout:

@@ -52,6 +52,8 @@ class Persona(BaseModel):
     voice: str = "espeak:en-us"  # a voice spec of ivr.speech.load_voice
     noise_snr_db: float | None = None  # a noisy line
     level_db: float = Field(0.0, ge=-40.0, le=0.0)  # a quiet caller: their voice this far down
+    # a noisy place (a street, a fan): noise of this level (dBFS) all call long, words or not
+    line_noise_dbfs: float | None = Field(None, ge=-80.0, le=-20.0)
     # how they behave
     reply: str | None = None  # say exactly this after the robot speaks (line tests)
     # answers these questions in these words instead of the usual ones ("I went for a walk.")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ivr.ami import AmiClient, Message, action
-from ivr.audio import SAMPLE_RATE, from_float, scaled, to_float
+from ivr.audio import FRAME_SAMPLES, SAMPLE_RATE, from_float, scaled, to_float
 from ivr.audiosocket import Audio, AudioSocketServer, AudioSocketSession, Dtmf, Hangup
 from ivr.config import Settings
 from ivr.errors import AmiError, InputError
@@ -83,6 +83,7 @@ class ResidentSimulator:
         self.truth_log = truth_log or settings.data_dir / "residents" / "truth.jsonl"
         self.channels: dict[str, str] = {}  # session uuid -> the resident's channel
         self._voices: dict[str, Any] = {}
+        self._lines: dict[str, LineNoise] = {}  # by session: residents in noisy places
         self._synth_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sim-tts")
         self._recognizer: BotSpeechRecognizer | None = None
         self.records: list[CallRecord] = []
@@ -167,6 +168,9 @@ class ResidentSimulator:
 
     async def _say(self, session: AudioSocketSession, persona: Persona, text: str) -> None:
         pcm = await self.render(persona, text)
+        line = self._lines.get(session.uuid or "")
+        if line is not None:
+            pcm = line.under(pcm)
         await session.play(pcm).done
 
     async def _press(self, session: AudioSocketSession, keys: str) -> None:
@@ -187,6 +191,10 @@ class ResidentSimulator:
         persona = await self.persona_for(number)
         record = CallRecord(session.uuid, number, persona.encode())
         self.records.append(record)
+        if persona.line_noise_dbfs is not None:
+            line = LineNoise(persona.line_noise_dbfs, seed=int(number[-4:] or 0))
+            self._lines[session.uuid] = line
+            session.idle_frame = line.frame
         self.active += 1
         try:
             async with asyncio.timeout(MAX_CALL_S):
@@ -197,6 +205,7 @@ class ResidentSimulator:
             self.active -= 1
             record.ended = time.time()
             self.channels.pop(session.uuid, None)
+            self._lines.pop(session.uuid, None)
             self._write_truth(record)
 
     async def _converse(
@@ -289,6 +298,39 @@ async def _drain_until_hangup(session: AudioSocketSession) -> None:
 def _beep() -> bytes:
     t = np.arange(int(0.4 * SAMPLE_RATE)) / SAMPLE_RATE
     return from_float(0.4 * np.sin(2 * np.pi * 1000 * t))
+
+
+class LineNoise:
+    """A noisy place heard down the line all call long: pink noise in the telephone band
+    (300-3400 Hz) at ``level_dbfs`` (RMS), a 10 s loop."""
+
+    LOOP_S = 10.0
+
+    def __init__(self, level_dbfs: float, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        length = int(self.LOOP_S * SAMPLE_RATE)
+        spectrum = np.fft.rfft(rng.standard_normal(length))
+        freqs = np.fft.rfftfreq(length, 1 / SAMPLE_RATE)
+        spectrum /= np.sqrt(np.maximum(freqs, 20.0))
+        spectrum[(freqs < 300.0) | (freqs > 3400.0)] = 0.0
+        loop = np.fft.irfft(spectrum, length)
+        loop *= 10 ** (level_dbfs / 20) / float(np.sqrt(np.mean(loop**2)))
+        self._loop = loop.astype(np.float32)
+        self._at = 0
+
+    def take(self, count: int) -> np.ndarray:
+        index = (self._at + np.arange(count)) % len(self._loop)
+        self._at = int(index[-1] + 1) if count else self._at
+        return self._loop[index]
+
+    def frame(self) -> bytes:
+        """The next 20 ms of the line with nobody speaking."""
+        return from_float(self.take(FRAME_SAMPLES))
+
+    def under(self, pcm: bytes) -> bytes:
+        """``pcm`` spoken in the noisy place."""
+        samples = to_float(pcm)
+        return from_float(samples + self.take(samples.size))
 
 
 def _add_noise(pcm: bytes, snr_db: float, seed: int) -> bytes:
