@@ -141,11 +141,9 @@ class Settings(BaseSettings):
     dialer_node: str = ""  # name of this dialer node; default the host name
     campaign_timezone: str = "Asia/Shanghai"  # calling windows of a campaign that names none
 
-    # answering-machine detection (app_amd), milliseconds; see dialplans/amd.conf.j2
+    # answering-machine detection (app_amd's rules, Silero's ears; ivr/calls/amd.py), milliseconds
     # amd_total_analysis_time: longest time AMD listens before deciding
     amd_total_analysis_time: int = Field(5000, ge=1000, le=30000)
-    # amd_silence_threshold: below this mean level (0-32767) audio is silence; 80 ≈ -50 dBFS
-    amd_silence_threshold: int = Field(80, ge=1, le=32767)
     # amd_initial_silence: silence before a greeting longer than this: a machine
     amd_initial_silence: int = Field(2500, ge=500, le=10000)
     # amd_after_greeting_silence: silence after a greeting this long: a person

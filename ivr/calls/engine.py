@@ -1,9 +1,10 @@
 """The call engine: AMI client + AudioSocket server + call tracker + attempt store, on one loop.
 
 ``place()`` commits an attempt, sends an asynchronous Originate whose robot side runs the
-``ivr-bot`` dialplan context (AMD → MixMonitor → AudioSocket to this engine), and returns the
+``ivr-bot`` dialplan context (MixMonitor → AudioSocket to this engine), and returns the
 ``Call``; its ``ended`` future resolves with the final state. When Asterisk connects the call's
-media stream, the engine runs the call's ``conversation`` coroutine with the session.
+media stream, the engine listens for an answering machine first (``ivr.calls.amd``, when the
+call asks for it), then runs the call's ``conversation`` coroutine with the session.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import delete
 
 from ivr.ami import AmiClient
 from ivr.audiosocket import AudioSocketServer, AudioSocketSession
+from ivr.calls.amd import AmdConfig, detect_machine
 from ivr.calls.store import AttemptStore, DatabaseWriter
 from ivr.calls.tracker import Call, CallTracker, Conversation
 from ivr.config import Settings
@@ -30,7 +32,6 @@ from ivr.phone import dial_string, mask, national_form
 
 log = logging.getLogger(__name__)
 
-AMD_WAIT_S = 1.0  # the IvrAmd UserEvent is sent just before AudioSocket connects
 RECORDING_SETTLE_S = 2.0  # MixMonitor closes its file just after the hangup
 
 
@@ -198,7 +199,6 @@ class CallEngine:
         variables = {
             "IVR_ATTEMPT": call.uuid,
             "IVR_MEDIA": self.media_address,
-            "IVR_AMD": "1" if call.amd else "0",
             "IVR_RECORDING": call.recording or "",
         }
         call.originate_sent_at = asyncio.get_running_loop().time()
@@ -248,10 +248,11 @@ class CallEngine:
         self.tracker.media_started(call)
         try:
             if call.amd:
-                try:
-                    await asyncio.wait_for(call.amd_known.wait(), AMD_WAIT_S)
-                except TimeoutError:
-                    log.warning("call %s: no AMD result before the media started", call.uuid)
+                verdict = await detect_machine(session, AmdConfig.from_settings(self.settings))
+                call.amd_status, call.amd_cause = verdict.status, verdict.cause
+                call.greeting_dbfs = verdict.greeting_dbfs
+                if verdict.status == "HANGUP":
+                    return  # they hung up while we listened for their hello
             if call.conversation is not None:
                 result = await call.conversation(call, session)
                 call.conversation_result = call.conversation_result or result

@@ -80,6 +80,7 @@ class Call:
     channels: dict[str, str] = field(default_factory=dict)  # uniqueid -> channel name
     amd_status: str | None = None
     amd_cause: str | None = None
+    greeting_dbfs: float | None = None  # how loud their "Hello?" was (AMD heard it)
     conversation_result: str | None = None  # set by the conversation: completed / ...
     reason: str = ""
     ring_timeout_s: float = 30.0
@@ -88,7 +89,6 @@ class Call:
     ami_lost: bool = False
     ended: asyncio.Future[AttemptState] = field(default=None)  # type: ignore[assignment]
     answered: asyncio.Event = field(default_factory=asyncio.Event)
-    amd_known: asyncio.Event = field(default_factory=asyncio.Event)
     _settle: asyncio.TimerHandle | None = None
 
     def __post_init__(self) -> None:
@@ -172,7 +172,6 @@ class CallTracker:
             if call.action_id:
                 self._by_action.pop(call.action_id, None)
             call.answered.set()  # anyone waiting for the answer wakes and sees the end
-            call.amd_known.set()
             log.info("call %s ended: %s (%s)", call.uuid, state.value, call.reason)
         if self.on_change is not None:
             self.on_change(call, changes)
@@ -209,12 +208,6 @@ class CallTracker:
                 self._on_originate_response(call, event)
             return
         if name == "UserEvent":
-            if event.get("UserEvent") == "IvrAmd":
-                call = self.calls.get(event.get("Attempt") or "")
-                if call is not None:
-                    call.amd_status = event.get("Status") or "NOTSURE"
-                    call.amd_cause = event.get("Cause") or ""
-                    call.amd_known.set()
             return
         uniqueid = event.get("Uniqueid") or event.get("DestUniqueid") or ""
         linkedid = event.get("Linkedid") or event.get("DestLinkedid") or ""

@@ -70,6 +70,11 @@ class AudioChannel:
         self._hung_up = False
         self.frames_heard = 0
 
+    def heard_caller(self, speech_dbfs: float) -> None:
+        """How loud the resident was heard (voiced audio, RMS dBFS): their "Hello?", their
+        understood answers. A quiet caller's next answers are raised for the endpointer."""
+        self._listen.heard_caller(speech_dbfs)
+
     @property
     def hung_up(self) -> bool:
         return self._hung_up or self.session.closed.is_set()
@@ -151,7 +156,7 @@ class AudioChannel:
         if recognition.understood is not None or recognition.intent is not None:
             # the resident's level, for a quiet caller's next answers; not for barge-in, where
             # the robot's own echo on the line must not be raised with them
-            self._listen.heard_caller(recognition.speech_dbfs)
+            self.heard_caller(recognition.speech_dbfs)
         return Heard(
             "speech",
             recognition.text,

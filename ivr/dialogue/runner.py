@@ -125,7 +125,11 @@ class ScriptRunner:
                 household_id=context.household_id, campaign_id=self.campaign_id,
                 number=call.number, default_country=self.settings.default_country,
             )  # fmt: skip
-        await _let_them_say_hello(session)
+        if call.greeting_dbfs is not None:
+            channel.heard_caller(call.greeting_dbfs)  # a quiet "Hello?": a quiet first answer
+        if call.amd_status != "HUMAN":
+            # AMD says a person only after their hello and 800 ms of silence: nothing to wait for
+            await _let_them_say_hello(session)
         dialogue = Dialogue(self.script, context.values, channel, events, status=context.status)
         result = await dialogue.run()
         self.results[call.uuid] = result

@@ -42,7 +42,6 @@ MODULES = (
     "app_echo.so",
     "app_senddtmf.so",
     "app_userevent.so",
-    "app_amd.so",
     "app_mixmonitor.so",
     "app_audiosocket.so",
     "res_audiosocket.so",
@@ -235,11 +234,6 @@ class EmbeddedPbx:
             "simulation": s.simulation_enabled,
             "simulation_media": f"127.0.0.1:{s.simulation_port}",
             "simulation_default": "talk",
-            "amd": {
-                name.removeprefix("amd_"): getattr(s, name)
-                for name in type(s).model_fields
-                if name.startswith("amd_")
-            },
         }
         etc = self.instance_dir / "etc" / "asterisk"
         etc.mkdir(parents=True, exist_ok=True)

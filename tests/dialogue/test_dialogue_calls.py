@@ -56,6 +56,8 @@ PATHS: dict[str, Persona] = {
         level_db=-28.0,
         noise_snr_db=20.0,
     ),
+    # on a busy street: noise at -45 dBFS all call long (app_amd at 80 took it for a greeting)
+    "noisy_line": Persona(temperature=36.9, went_out=True, voice=JOE, line_noise_dbfs=-45.0),
     # answers the script's own phrases (means_yes) give meaning, and no plain yes or no
     "own_words": Persona(
         temperature=36.7,
@@ -198,6 +200,16 @@ async def test_a_quiet_resident_is_heard(campaign: Campaign) -> None:
         "symptoms": True,
     }, campaign.story("quiet")
     assert {FlagKind.FEVER, FlagKind.WENT_OUT, FlagKind.SYMPTOMS} <= campaign.flags("quiet")
+
+
+async def test_a_resident_on_a_noisy_line_is_heard(campaign: Campaign) -> None:
+    attempt = campaign.attempt("noisy_line")
+    assert (attempt.amd_status, attempt.amd_cause) == ("HUMAN", "HUMAN-800-800")
+    assert campaign.answers("noisy_line") == {
+        "temperature": 36.9,
+        "went_out": True,
+        "symptoms": False,
+    }, campaign.story("noisy_line")
 
 
 async def test_answers_in_the_resident_own_words(campaign: Campaign) -> None:

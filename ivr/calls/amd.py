@@ -1,0 +1,180 @@
+"""Answering-machine detection on the call's own audio stream.
+
+The rules are app_amd's (Asterisk): a person answers with a short "Hello?" and waits; a
+machine is silent for long, or talks for long, or says many words. What app_amd cannot do is
+tell a voice from the line: it calls every 20 ms frame whose mean level is over one fixed
+threshold a voice. Whatever the threshold, one kind of person loses (measured through the
+embedded Asterisk, docs/decisions.md "Answering machines told by voice, not by level"):
+
+- at 256 (≈ -40 dBFS), a resident far from the phone (voiced audio near -42 dBFS) is
+  silence, so a machine (INITIALSILENCE) that gets the voicemail message;
+- at 80 (≈ -50 dBFS), a resident in a noisy place (street, fan: noise at -50 dBFS or more)
+  is one long greeting, so a machine (LONGGREETING).
+
+Here each frame is voice or not by Silero, which hears a quiet voice and not steady noise;
+the rules and their settings (``amd_*``) are app_amd's, and the verdicts have its form
+(``HUMAN-800-800``, ``LONGGREETING-1500-1500``), so the call records read as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from asr.silero import CHUNK_8K, SileroStream
+from ivr.audio import FRAME_BYTES, FRAME_MS
+from ivr.audiosocket import Audio, AudioSocketSession, Dtmf, Hangup
+
+if TYPE_CHECKING:
+    from ivr.config import Settings
+
+VOICE_PROBABILITY = 0.5  # Silero at or over this: voice
+SILENCE_PROBABILITY = 0.35  # under this: silence; between, a frame keeps the last verdict
+
+
+@dataclass(frozen=True)
+class AmdConfig:
+    """app_amd's parameters, in milliseconds (``amd_*`` settings)."""
+
+    total_analysis_ms: int = 5000
+    initial_silence_ms: int = 2500
+    after_greeting_silence_ms: int = 800
+    greeting_ms: int = 1500
+    min_word_ms: int = 100
+    max_word_ms: int = 5000
+    between_words_silence_ms: int = 50
+    max_words: int = 2
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AmdConfig:
+        return cls(
+            total_analysis_ms=settings.amd_total_analysis_time,
+            initial_silence_ms=settings.amd_initial_silence,
+            after_greeting_silence_ms=settings.amd_after_greeting_silence,
+            greeting_ms=settings.amd_greeting,
+            min_word_ms=settings.amd_min_word_length,
+            max_word_ms=settings.amd_maximum_word_length,
+            between_words_silence_ms=settings.amd_between_words_silence,
+            max_words=settings.amd_maximum_number_of_words,
+        )
+
+
+@dataclass(frozen=True)
+class AmdVerdict:
+    status: str  # HUMAN | MACHINE | NOTSURE | HANGUP
+    cause: str  # as app_amd words it: "HUMAN-800-800", "INITIALSILENCE-2500-2500", ...
+    analysed_ms: int  # audio heard before the verdict
+    greeting_dbfs: float | None = None  # level of their voiced audio (RMS); None: no voice
+
+
+class MachineDetector:
+    """Feed the first frames of an answered call; ``push`` returns the verdict once there is
+    one (then the detector is done)."""
+
+    def __init__(self, config: AmdConfig | None = None) -> None:
+        self.config = config or AmdConfig()
+        self._silero = SileroStream()
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._voice = False  # the last frame's verdict
+        self.total_ms = 0
+        self._silence_ms = 0  # consecutive
+        self._word_ms = 0  # consecutive voice
+        self._voice_ms = 0  # all voice so far
+        self._words = 0
+        self._in_word = False
+        self._in_greeting = False
+        self._voiced_power = 0.0
+        self._voiced_frames = 0
+        self.verdict: AmdVerdict | None = None
+
+    def push(self, frame: bytes) -> AmdVerdict | None:
+        if self.verdict is not None:
+            return self.verdict
+        if len(frame) != FRAME_BYTES:
+            raise ValueError(f"a frame is {FRAME_BYTES} bytes of 8 kHz slin, got {len(frame)}")
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
+        voice = self._is_voice(samples)
+        if voice:
+            self._voiced_power += float(np.mean(np.square(samples)))
+            self._voiced_frames += 1
+        self.total_ms += FRAME_MS
+        if self.total_ms >= self.config.total_analysis_ms:
+            return self._decide("NOTSURE", f"TOOLONG-{self.total_ms}")
+        return self._voice_frame() if voice else self._silent_frame()
+
+    def _is_voice(self, samples: np.ndarray) -> bool:
+        self._pending = np.concatenate((self._pending, samples))
+        while len(self._pending) >= CHUNK_8K:
+            chunk, self._pending = self._pending[:CHUNK_8K], self._pending[CHUNK_8K:]
+            probability = self._silero.chunk(chunk)
+            if probability >= VOICE_PROBABILITY:
+                self._voice = True
+            elif probability < SILENCE_PROBABILITY:
+                self._voice = False
+        return self._voice
+
+    def _silent_frame(self) -> AmdVerdict | None:
+        config = self.config
+        self._silence_ms += FRAME_MS
+        if self._silence_ms >= config.between_words_silence_ms:
+            self._in_word = False
+            self._word_ms = 0
+        if not self._in_greeting and self._silence_ms >= config.initial_silence_ms:
+            return self._decide(
+                "MACHINE", f"INITIALSILENCE-{self._silence_ms}-{config.initial_silence_ms}"
+            )
+        if self._in_greeting and self._silence_ms >= config.after_greeting_silence_ms:
+            return self._decide(
+                "HUMAN", f"HUMAN-{self._silence_ms}-{config.after_greeting_silence_ms}"
+            )
+        return None
+
+    def _voice_frame(self) -> AmdVerdict | None:
+        config = self.config
+        self._word_ms += FRAME_MS
+        self._voice_ms += FRAME_MS
+        self._silence_ms = 0
+        if self._word_ms >= config.min_word_ms:
+            self._in_greeting = True
+            if not self._in_word:
+                self._in_word = True
+                self._words += 1
+        if self._word_ms >= config.max_word_ms:
+            return self._decide("MACHINE", f"MAXWORDLENGTH-{self._word_ms}")
+        if self._words > config.max_words:
+            return self._decide("MACHINE", f"MAXWORDS-{self._words}-{config.max_words}")
+        if self._in_greeting and self._voice_ms >= config.greeting_ms:
+            return self._decide("MACHINE", f"LONGGREETING-{self._voice_ms}-{config.greeting_ms}")
+        return None
+
+    def _decide(self, status: str, cause: str) -> AmdVerdict:
+        level = None
+        if self._voiced_frames:
+            level = 10.0 * math.log10(max(self._voiced_power / self._voiced_frames, 1e-12))
+        self.verdict = AmdVerdict(status, cause, self.total_ms, level)
+        return self.verdict
+
+
+async def detect_machine(session: AudioSocketSession, config: AmdConfig) -> AmdVerdict:
+    """Listen to the start of an answered call until the detector decides. A key pressed is
+    a person; a hang-up ends it (``HANGUP``, as app_amd); frames that stop coming count as
+    time (``NOTSURE``, ``TOOLONG``) so a dead line cannot hold the call."""
+    detector = MachineDetector(config)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (config.total_analysis_ms + 1000) / 1000.0
+    while (left := deadline - loop.time()) > 0:
+        try:
+            event = await session.next_event(timeout=left)
+        except TimeoutError:
+            break
+        if isinstance(event, Hangup):
+            return AmdVerdict("HANGUP", "", detector.total_ms)
+        if isinstance(event, Dtmf):
+            return AmdVerdict("HUMAN", f"DTMF-{event.digit}", detector.total_ms)
+        if isinstance(event, Audio) and (verdict := detector.push(event.pcm)) is not None:
+            return verdict
+    return AmdVerdict("NOTSURE", f"TOOLONG-{detector.total_ms}", detector.total_ms)

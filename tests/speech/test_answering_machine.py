@@ -1,0 +1,100 @@
+"""Answering-machine detection (``ivr.calls.amd``) on the start of calls as a line carries
+them: a resident's "Hello?" loud or quiet, on a quiet or a noisy line, a voicemail greeting,
+nobody at all. app_amd's fixed level threshold got one of the first two wrong whatever its
+value (docs/decisions.md, "Answering machines told by voice, not by level")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ivr.audio import SAMPLE_RATE, frames, from_float, scaled, to_float
+from ivr.calls.amd import AmdVerdict, MachineDetector
+from ivr.residents.simulator import GREETING, VOICEMAIL_GREETING, LineNoise
+from ivr.speech import Synthesizer, shared_synthesizer
+
+ESPEAK = "espeak:en-us"
+
+
+def answered(pcm: bytes, level_db: float = 0.0, line_dbfs: float | None = None,
+             start_s: float = 0.5, seconds: float = 6.0) -> bytes:  # fmt: skip
+    """A call's first ``seconds``: ``pcm`` said ``start_s`` after the answer, ``level_db``
+    from its level, over a line with noise at ``line_dbfs`` (None: digital silence)."""
+    line = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+    said = to_float(scaled(pcm, level_db) if level_db else pcm)
+    start = int(start_s * SAMPLE_RATE)
+    line[start : start + len(said)] += said[: len(line) - start]
+    if line_dbfs is not None:
+        line += LineNoise(line_dbfs, seed=3).take(len(line))
+    return from_float(line)
+
+
+def verdict(pcm: bytes) -> AmdVerdict:
+    detector = MachineDetector()
+    for frame in frames(pcm):
+        if (result := detector.push(frame)) is not None:
+            return result
+    raise AssertionError(f"no verdict in {len(pcm) // 16} ms")
+
+
+@pytest.fixture(scope="module")
+def hellos(bot_voice: Synthesizer) -> dict[str, bytes]:
+    return {
+        "piper": bot_voice.synthesize(GREETING).pcm,
+        "espeak": shared_synthesizer(ESPEAK).synthesize(GREETING).pcm,
+    }
+
+
+@pytest.mark.parametrize("voice", ["piper", "espeak"])
+@pytest.mark.parametrize(
+    ("level_db", "line_dbfs"),
+    [
+        (0.0, None),
+        (-20.0, -60.0),
+        (-28.0, -60.0),
+        (-32.0, -60.0),
+        (0.0, -50.0),
+        (0.0, -45.0),
+        (0.0, -40.0),
+    ],
+)
+def test_a_hello_is_a_person(
+    hellos: dict[str, bytes], voice: str, level_db: float, line_dbfs: float | None
+) -> None:
+    # -28 dB: voiced audio near -43 dBFS (piper), under app_amd's old 256 (INITIALSILENCE);
+    # noise at -50 dBFS and over: app_amd at 80 heard one long greeting (LONGGREETING)
+    result = verdict(answered(hellos[voice], level_db, line_dbfs))
+    assert (result.status, result.cause) == ("HUMAN", "HUMAN-800-800"), result
+
+
+def test_two_hellos_are_still_a_person(hellos: dict[str, bytes]) -> None:
+    twice = hellos["piper"] + bytes(int(0.4 * SAMPLE_RATE) * 2) + hellos["piper"]
+    assert verdict(answered(twice, line_dbfs=-55.0)).status == "HUMAN"
+
+
+def test_many_words_are_a_machine(hellos: dict[str, bytes]) -> None:
+    gap = bytes(int(0.3 * SAMPLE_RATE) * 2)
+    result = verdict(answered(gap.join([hellos["espeak"]] * 4)))
+    assert result.status == "MACHINE" and result.cause.startswith("MAXWORDS-3-"), result
+
+
+@pytest.mark.parametrize("line_dbfs", [None, -50.0, -40.0])
+def test_a_voicemail_greeting_is_a_machine(line_dbfs: float | None) -> None:
+    greeting = shared_synthesizer("espeak:en-us+f2").synthesize(VOICEMAIL_GREETING).pcm
+    result = verdict(answered(greeting, line_dbfs=line_dbfs))
+    assert (result.status, result.cause) == ("MACHINE", "LONGGREETING-1500-1500"), result
+
+
+@pytest.mark.parametrize("line_dbfs", [None, -60.0, -45.0, -35.0])
+def test_nobody_speaking_is_a_machine(line_dbfs: float | None) -> None:
+    result = verdict(answered(b"", line_dbfs=line_dbfs))
+    assert (result.status, result.cause) == ("MACHINE", "INITIALSILENCE-2500-2500"), result
+    assert result.greeting_dbfs is None
+
+
+def test_the_hello_gives_the_callers_level(hellos: dict[str, bytes]) -> None:
+    """What the call's endpointer is told of a quiet caller before their first answer."""
+    loud = verdict(answered(hellos["piper"], line_dbfs=-60.0)).greeting_dbfs
+    quiet = verdict(answered(hellos["piper"], -28.0, line_dbfs=-60.0)).greeting_dbfs
+    assert loud is not None and quiet is not None
+    assert loud - quiet == pytest.approx(28.0, abs=1.5)
