@@ -71,42 +71,21 @@ class AmdVerdict:
     greeting_dbfs: float | None = None  # level of their voiced audio (RMS); None: no voice
 
 
-class MachineDetector:
-    """Feed the first frames of an answered call; ``push`` returns the verdict once there is
-    one (then the detector is done)."""
+class VoiceFrames:
+    """Whether each 20 ms frame of a line is a voice (Silero, with hysteresis), and the level
+    of those that are."""
 
-    def __init__(self, config: AmdConfig | None = None) -> None:
-        self.config = config or AmdConfig()
+    def __init__(self) -> None:
         self._silero = SileroStream()
         self._pending = np.zeros(0, dtype=np.float32)
         self._voice = False  # the last frame's verdict
-        self.total_ms = 0
-        self._silence_ms = 0  # consecutive
-        self._word_ms = 0  # consecutive voice
-        self._voice_ms = 0  # all voice so far
-        self._words = 0
-        self._in_word = False
-        self._in_greeting = False
         self._voiced_power = 0.0
-        self._voiced_frames = 0
-        self.verdict: AmdVerdict | None = None
+        self.voiced_frames = 0
 
-    def push(self, frame: bytes) -> AmdVerdict | None:
-        if self.verdict is not None:
-            return self.verdict
+    def is_voice(self, frame: bytes) -> bool:
         if len(frame) != FRAME_BYTES:
             raise ValueError(f"a frame is {FRAME_BYTES} bytes of 8 kHz slin, got {len(frame)}")
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
-        voice = self._is_voice(samples)
-        if voice:
-            self._voiced_power += float(np.mean(np.square(samples)))
-            self._voiced_frames += 1
-        self.total_ms += FRAME_MS
-        if self.total_ms >= self.config.total_analysis_ms:
-            return self._decide("NOTSURE", f"TOOLONG-{self.total_ms}")
-        return self._voice_frame() if voice else self._silent_frame()
-
-    def _is_voice(self, samples: np.ndarray) -> bool:
         self._pending = np.concatenate((self._pending, samples))
         while len(self._pending) >= CHUNK_8K:
             chunk, self._pending = self._pending[:CHUNK_8K], self._pending[CHUNK_8K:]
@@ -115,7 +94,43 @@ class MachineDetector:
                 self._voice = True
             elif probability < SILENCE_PROBABILITY:
                 self._voice = False
+        if self._voice:
+            self._voiced_power += float(np.mean(np.square(samples)))
+            self.voiced_frames += 1
         return self._voice
+
+    @property
+    def level_dbfs(self) -> float | None:
+        """RMS level of the voiced frames so far (None: none yet)."""
+        if not self.voiced_frames:
+            return None
+        return 10.0 * math.log10(max(self._voiced_power / self.voiced_frames, 1e-12))
+
+
+class MachineDetector:
+    """Feed the first frames of an answered call; ``push`` returns the verdict once there is
+    one (then the detector is done)."""
+
+    def __init__(self, config: AmdConfig | None = None) -> None:
+        self.config = config or AmdConfig()
+        self._voice = VoiceFrames()
+        self.total_ms = 0
+        self._silence_ms = 0  # consecutive
+        self._word_ms = 0  # consecutive voice
+        self._voice_ms = 0  # all voice so far
+        self._words = 0
+        self._in_word = False
+        self._in_greeting = False
+        self.verdict: AmdVerdict | None = None
+
+    def push(self, frame: bytes) -> AmdVerdict | None:
+        if self.verdict is not None:
+            return self.verdict
+        voice = self._voice.is_voice(frame)
+        self.total_ms += FRAME_MS
+        if self.total_ms >= self.config.total_analysis_ms:
+            return self._decide("NOTSURE", f"TOOLONG-{self.total_ms}")
+        return self._voice_frame() if voice else self._silent_frame()
 
     def _silent_frame(self) -> AmdVerdict | None:
         config = self.config
@@ -152,10 +167,7 @@ class MachineDetector:
         return None
 
     def _decide(self, status: str, cause: str) -> AmdVerdict:
-        level = None
-        if self._voiced_frames:
-            level = 10.0 * math.log10(max(self._voiced_power / self._voiced_frames, 1e-12))
-        self.verdict = AmdVerdict(status, cause, self.total_ms, level)
+        self.verdict = AmdVerdict(status, cause, self.total_ms, self._voice.level_dbfs)
         return self.verdict
 
 

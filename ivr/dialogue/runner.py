@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, selectinload
 
+from ivr.audio import FRAME_MS
 from ivr.audiosocket import Audio, AudioSocketSession, Hangup
+from ivr.calls.amd import VoiceFrames
 from ivr.calls.store import DatabaseWriter
 from ivr.calls.tracker import Call
 from ivr.config import Settings
@@ -38,6 +40,7 @@ GREETING_END_SILENCE_MS = 1200  # a voicemail greeting (and its beep) is over
 GREETING_MAX_S = 15.0
 HELLO_WAIT_S = 1.0  # answered calls: how long to wait for a "Hello?" before speaking
 HELLO_END_SILENCE_MS = 400
+HELLO_MIN_SPEECH_MS = 100
 HELLO_MAX_S = 3.0
 
 
@@ -125,11 +128,13 @@ class ScriptRunner:
                 household_id=context.household_id, campaign_id=self.campaign_id,
                 number=call.number, default_country=self.settings.default_country,
             )  # fmt: skip
-        if call.greeting_dbfs is not None:
-            channel.heard_caller(call.greeting_dbfs)  # a quiet "Hello?": a quiet first answer
+        greeting_dbfs = call.greeting_dbfs
         if call.amd_status != "HUMAN":
             # AMD says a person only after their hello and 800 ms of silence: nothing to wait for
-            await _let_them_say_hello(session)
+            hello_dbfs = await _let_them_say_hello(session)
+            greeting_dbfs = greeting_dbfs if hello_dbfs is None else hello_dbfs
+        if greeting_dbfs is not None:
+            channel.heard_caller(greeting_dbfs)  # a quiet "Hello?": a quiet first answer
         dialogue = Dialogue(self.script, context.values, channel, events, status=context.status)
         result = await dialogue.run()
         self.results[call.uuid] = result
@@ -153,24 +158,37 @@ class ScriptRunner:
         await session.play(pcm, interruptible=False).done
 
 
-async def _let_them_say_hello(session: AudioSocketSession) -> None:
+async def _let_them_say_hello(session: AudioSocketSession) -> float | None:
     """People answer with "Hello?": let it end before speaking, or the robot's first words are
-    talked over (and cut by barge-in). Nobody speaking within HELLO_WAIT_S: start anyway."""
-    detector = TurnDetector(end_silence_ms=HELLO_END_SILENCE_MS, min_speech_ms=100)
+    talked over (and cut by barge-in). Nobody speaking within HELLO_WAIT_S: start anyway.
+    A voice is what Silero calls one, as for AMD: a quiet hello counts, a noisy line does not
+    (a level threshold held the robot silent for 4 s on a line noisier than it). Returns the
+    hello's level, voiced RMS in dBFS (None: no hello heard)."""
+    voice = VoiceFrames()
     loop = asyncio.get_running_loop()
     started = loop.time()
+    speech_ms = silence_ms = 0
     while True:
         waited = loop.time() - started
-        if waited > HELLO_WAIT_S + HELLO_MAX_S or (waited > HELLO_WAIT_S and not detector.in_turn):
-            return
+        in_turn = speech_ms >= HELLO_MIN_SPEECH_MS
+        if waited > HELLO_WAIT_S + HELLO_MAX_S or (waited > HELLO_WAIT_S and not in_turn):
+            return voice.level_dbfs
         try:
             event = await session.next_event(timeout=0.1)
         except TimeoutError:
             continue
         if isinstance(event, Hangup):
-            return
-        if isinstance(event, Audio) and detector.push(event.pcm) is not None:
-            return  # they said hello and stopped
+            return None
+        if not isinstance(event, Audio):
+            continue
+        if voice.is_voice(event.pcm):
+            speech_ms, silence_ms = speech_ms + FRAME_MS, 0
+        elif speech_ms:
+            silence_ms += FRAME_MS
+            if silence_ms >= HELLO_END_SILENCE_MS:
+                if in_turn:
+                    return voice.level_dbfs  # they said hello and stopped
+                speech_ms = silence_ms = 0  # a click, not a hello
 
 
 def _household_facts(session: Session, household_id: int) -> dict[str, Any]:
