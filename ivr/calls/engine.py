@@ -249,7 +249,7 @@ class CallEngine:
         try:
             if call.amd:
                 verdict = await detect_machine(session, AmdConfig.from_settings(self.settings))
-                call.amd_status, call.amd_cause = verdict.status, verdict.cause
+                self.tracker.amd_decided(call, verdict.status, verdict.cause)
                 call.greeting_dbfs = verdict.greeting_dbfs
                 if verdict.status == "HANGUP":
                     return  # they hung up while we listened for their hello

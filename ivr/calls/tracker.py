@@ -182,6 +182,14 @@ class CallTracker:
         call.reason = reason
         self.move(call, AttemptState.FAILED)
 
+    def amd_decided(self, call: Call, status: str, cause: str) -> None:
+        """AMD's verdict. A resident who hangs up while AMD listens may have ended the call
+        already (Asterisk's Hangup before the media stream's): then it is written to the
+        finished attempt."""
+        call.amd_status, call.amd_cause = status, cause
+        if call.final and self.on_change is not None:
+            self.on_change(call, {"amd_status": status, "amd_cause": cause})
+
     def media_started(self, call: Call) -> None:
         call.media_started = True
         if call.state in (AttemptState.ORIGINATING, AttemptState.RINGING):

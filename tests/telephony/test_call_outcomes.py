@@ -17,18 +17,30 @@ SILENCE_1S = bytes(16000)
 
 
 @pytest.mark.parametrize(
-    ("persona", "amd", "state", "cause"),
+    ("persona", "amd", "state", "cause"),  # amd: the verdict expected (None: AMD off)
     [
-        (Persona(kind="busy"), False, AttemptState.BUSY, 17),
-        (Persona(kind="congestion"), False, AttemptState.CONGESTION, 34),
-        (Persona(kind="noanswer"), False, AttemptState.NO_ANSWER, 19),
-        (Persona(kind="unallocated"), False, AttemptState.FAILED, 1),
-        (Persona(kind="talk", reply="Hello, I am here."), False, AttemptState.COMPLETED, 16),
-        (Persona(kind="voicemail"), True, AttemptState.MACHINE, 16),
-        (Persona(kind="talk", hangup_after_s=2.0), False, AttemptState.HUNG_UP_EARLY, 16),
-        (Persona(kind="silent"), False, AttemptState.COMPLETED, 16),
+        (Persona(kind="busy"), None, AttemptState.BUSY, 17),
+        (Persona(kind="congestion"), None, AttemptState.CONGESTION, 34),
+        (Persona(kind="noanswer"), None, AttemptState.NO_ANSWER, 19),
+        (Persona(kind="unallocated"), None, AttemptState.FAILED, 1),
+        (Persona(kind="talk", reply="Hello, I am here."), None, AttemptState.COMPLETED, 16),
+        (Persona(kind="voicemail"), "MACHINE", AttemptState.MACHINE, 16),
+        (Persona(kind="talk", hangup_after_s=2.0), None, AttemptState.HUNG_UP_EARLY, 16),
+        # hangs up right after "Hello?", while AMD still listens for the silence after it
+        (Persona(kind="talk", hangup_after_s=1.0), "HANGUP", AttemptState.HUNG_UP_EARLY, 16),
+        (Persona(kind="silent"), None, AttemptState.COMPLETED, 16),
     ],
-    ids=["busy", "congestion", "noanswer", "unallocated", "talk", "voicemail", "hangup", "silent"],
+    ids=[
+        "busy",
+        "congestion",
+        "noanswer",
+        "unallocated",
+        "talk",
+        "voicemail",
+        "hangup",
+        "hangup_during_amd",
+        "silent",
+    ],
 )
 async def test_persona_outcome(
     engine: CallEngine, resident, call_db, persona, amd, state, cause
@@ -37,7 +49,9 @@ async def test_persona_outcome(
     # the hang-up persona leaves mid-way through a long prompt; the others hear one second
     prompt = bytes(16000 * 8) if persona.hangup_after_s else SILENCE_1S
     conversation = PlayAndRecord(prompt, None, listen_s=2.0)
-    call = await engine.place(number, conversation=conversation, amd=amd, ring_timeout_s=3)
+    call = await engine.place(
+        number, conversation=conversation, amd=amd is not None, ring_timeout_s=3
+    )
     final = await asyncio.wait_for(asyncio.shield(call.ended), 40)
     assert final is state, call.reason
     assert call.hangup_cause == cause
@@ -55,8 +69,8 @@ async def test_persona_outcome(
             assert row.answered_at is None
         if state is AttemptState.NO_ANSWER:
             assert row.ringing_at is not None
-        if amd:
-            assert row.amd_status == "MACHINE"
+        if amd is not None:
+            assert row.amd_status == amd, row.amd_cause
 
 
 async def test_attempt_is_committed_before_originate(engine: CallEngine, resident, call_db) -> None:  # type: ignore[no-untyped-def]
