@@ -320,7 +320,9 @@ class Recognizer:
         extra: dict[str, Any] = {}
         read = [self._read_view(frames, expect, asked)]
         chosen_text, understood, confidence = self._decide(read, hypotheses, expect, asked, extra)
-        doubtful = no_speech_prob > DOUBTFUL_NO_SPEECH and best_plain.log_prob < DOUBTFUL_LOG_PROB
+        doubtful = (
+            no_speech_prob > DOUBTFUL_NO_SPEECH and best_plain.log_prob < DOUBTFUL_LOG_PROB
+        ) or _noise_phrase(best_plain)
 
         plain_text = best_plain.text
 
@@ -625,8 +627,7 @@ class Recognizer:
     def _is_noise(self, best: Hypothesis, no_speech_prob: float) -> bool:
         if no_speech_prob > self.config.no_speech_threshold and best.log_prob < NOISE_LOG_PROB:
             return True
-        normalised = best.text.lower().strip(" .!?,")
-        return normalised in NOISE_HALLUCINATIONS and best.log_prob < -0.5
+        return _noise_phrase(best) and no_speech_prob > DOUBTFUL_NO_SPEECH
 
     # -- choosing --------------------------------------------------------------------------------
 
@@ -859,6 +860,12 @@ def _nothing(
 
 def _with_asr_ms(result: Recognition, asr_ms: float) -> Recognition:
     return replace(result, asr_ms=asr_ms)
+
+
+def _noise_phrase(best: Hypothesis) -> bool:
+    """A transcript Whisper writes for noise ("Thank you.", "You."), not said with confidence."""
+    normalised = best.text.lower().strip(" .!?,")
+    return normalised in NOISE_HALLUCINATIONS and best.log_prob < -0.5
 
 
 def _short(text: str) -> bool:
