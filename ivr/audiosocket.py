@@ -5,9 +5,12 @@ Kinds: 0x00 hangup, 0x01 the call's UUID (16 bytes, always first), 0x03 one DTMF
 (ASCII), 0x10 audio (8 kHz signed 16-bit little-endian mono), 0xff error.
 
 Asterisk hangs up when our side sends nothing for 2 s, so every session sends a frame every
-20 ms for its whole life: what is playing, or silence. One shared media clock paces all
-sessions (one timer wake-up per 20 ms for the whole server, not one per call). A malformed,
-oversized or truncated frame ends only the session it came on.
+20 ms for its whole life: what is playing, or silence. Asterisk, the other way, sends nothing
+while the far end sends no audio (a trunk or phone that suppresses silence): a gap of more
+than ``SILENCE_GAP_S`` is handed to the application as the silence frames it stands for,
+since endpointing and answering-machine detection count time in frames. One shared media
+clock paces all sessions (one timer wake-up per 20 ms for the whole server, not one per call).
+A malformed, oversized or truncated frame ends only the session it came on.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 HEADER = struct.Struct(">BH")
 FRAME_S = FRAME_MS / 1000
 MAX_CATCH_UP_FRAMES = 5  # a loop stall longer than this is not made up with a burst
+SILENCE_GAP_S = 0.1  # no audio from Asterisk this long: the far end is silent, not late
 
 
 class Kind(enum.IntEnum):
@@ -169,6 +173,9 @@ class AudioSocketSession(asyncio.Protocol):
         self.close_reason = ""
         self.frames_in = 0
         self.frames_out = 0
+        self.frames_filled = 0  # silence frames standing for a gap in Asterisk's audio
+        self._audio_at = 0.0  # loop time of the last audio frame in (or of the UUID)
+        self._gap_filled = 0  # frames of the current gap handed on so far
         self.started_at = 0.0
         self._task: asyncio.Task[None] | None = None
         # what the line carries when nothing plays (None: digital silence); the resident
@@ -228,10 +235,12 @@ class AudioSocketSession(asyncio.Protocol):
             if frame.kind is not Kind.UUID:
                 raise AudioSocketError(f"first frame is {frame.kind.name}, not UUID")
             self.uuid = str(uuidlib.UUID(bytes=frame.payload))
+            self._audio_at = now
             self.server._session_started(self)
             return
         if frame.kind is Kind.AUDIO:
             self.frames_in += 1
+            self._audio_at, self._gap_filled = now, 0
             self._queue.put_nowait(Audio(frame.payload, now))
         elif frame.kind is Kind.DTMF:
             digit = frame.payload.decode("ascii", errors="replace")
@@ -259,8 +268,24 @@ class AudioSocketSession(asyncio.Protocol):
             pcm = self.idle_frame()
         self.transport.write(Frame.audio(pcm) if pcm is not None else SILENCE_AUDIO_FRAME)
         self.frames_out += 1
+        self._fill_gap(now)
         if now - self._last_in > self.server.idle_timeout:
             self._end("idle")
+
+    def _fill_gap(self, now: float) -> None:
+        """Hand on the silence a gap in Asterisk's audio stands for, one frame for each 20 ms
+        of it (the first ``SILENCE_GAP_S`` at once, once the gap is that long)."""
+        if self.uuid is None or self.closed.is_set():
+            return
+        gap = now - self._audio_at
+        if gap < SILENCE_GAP_S:
+            return
+        owed = int(gap / FRAME_S) - self._gap_filled
+        for _ in range(owed):
+            self._queue.put_nowait(Audio(SILENCE_FRAME, now))
+        self._gap_filled += max(owed, 0)
+        self.frames_filled += max(owed, 0)
+        self.server.stats["gap_ms_filled"] += max(owed, 0) * FRAME_MS
 
     # -- the application's side -----------------------------------------------------------
 
@@ -309,6 +334,11 @@ class AudioSocketSession(asyncio.Protocol):
             return
         self.close_reason = reason
         self.closed.set()
+        if self.frames_filled:
+            log.info(
+                "AudioSocket session %s: %d ms of gaps in Asterisk's audio taken for silence",
+                self.uuid, self.frames_filled * FRAME_MS,
+            )  # fmt: skip
         for playback in self._playing:
             playback._finish(completed=False)
         self._playing.clear()
@@ -342,7 +372,8 @@ class AudioSocketServer:
         self._server: asyncio.Server | None = None
         self._clock: asyncio.Task[None] | None = None
         self.loop = asyncio.get_event_loop()
-        self.stats = {"sessions": 0, "errors": 0, "late_ticks": 0, "max_tick_lag_ms": 0.0}
+        self.stats = {"sessions": 0, "errors": 0, "late_ticks": 0, "max_tick_lag_ms": 0.0,
+                      "gap_ms_filled": 0}  # fmt: skip
 
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()

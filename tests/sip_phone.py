@@ -1,5 +1,6 @@
 """A real SIP desk phone for the tests: SIPp (Debian's sip-tester) registers as a staff
-endpoint of the embedded Asterisk, then waits to answer one call, echoing its audio back."""
+endpoint of the embedded Asterisk, then waits to answer one call, echoing its audio back (or,
+``echo=False``, sending none: a phone or trunk that sends nothing in silence)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ SCENARIOS = Path(__file__).parent / "sipp"
 
 
 def register_and_answer(
-    folder: Path, sip_port: int, endpoint: str, password: str
+    folder: Path, sip_port: int, endpoint: str, password: str, echo: bool = True
 ) -> subprocess.Popen[bytes]:
     """Register ``endpoint`` (digest auth), then answer one call in the background."""
     assert shutil.which("sipp"), "SIPp is missing: apt-get install sip-tester"
@@ -27,6 +28,7 @@ def register_and_answer(
     )  # fmt: skip
     assert registered.returncode == 0, registered.stdout[-2000:] + registered.stderr[-2000:]
     return subprocess.Popen(
-        ["sipp", "-sf", str(SCENARIOS / "answer.xml"), "-mp", str(media), "-rtp_echo", *common],
+        ["sipp", "-sf", str(SCENARIOS / "answer.xml"), "-mp", str(media),
+         *(["-rtp_echo"] if echo else []), *common],
         cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

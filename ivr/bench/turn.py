@@ -118,4 +118,5 @@ async def run(settings: Settings, db: Database, calls: int, rounds: int = 1) -> 
         "rss_mb": rss_mb(),
         "prompts_rendered_on_demand": runner.prompts.on_demand,
         "audiosocket_late_ticks": stats["late_ticks"],
+        "audiosocket_gap_ms_filled": stats["gap_ms_filled"],
     }
