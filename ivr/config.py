@@ -122,7 +122,8 @@ class Settings(BaseSettings):
     audiosocket_address: str = ""  # what the dialplan dials; default bind:port
     # audiosocket_max_payload: a longer frame is malformed and ends its call
     audiosocket_max_payload: int = Field(4096, ge=320, le=65535)
-    audiosocket_idle_timeout_s: float = 10.0  # no frame from Asterisk this long: the call is dead
+    # audiosocket_idle_timeout_s: nothing from Asterisk this long: dead (a mute trunk sends nothing)
+    audiosocket_idle_timeout_s: float = 60.0
 
     # the dialer
     dial_template: str = "Local/{number}@residents"  # a trunk: PJSIP/{number}@carrier
