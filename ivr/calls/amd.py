@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 
 VOICE_PROBABILITY = 0.5  # Silero at or over this: voice
 SILENCE_PROBABILITY = 0.35  # under this: silence; between, a frame keeps the last verdict
+# Silero hears talk far in the background too (a television 40 dB under the resident). A
+# frame is the resident's voice only at this level or over (5 dB under the recogniser's gate
+# for an answer's mean level, asr_min_speech_dbfs: a quiet voice's frames spread around its
+# mean) and no more than BACKGROUND_BELOW_DB under the loudest voice so far.
+VOICE_MIN_DBFS = -55.0
+BACKGROUND_BELOW_DB = 20.0
 
 
 @dataclass(frozen=True)
@@ -72,13 +78,14 @@ class AmdVerdict:
 
 
 class VoiceFrames:
-    """Whether each 20 ms frame of a line is a voice (Silero, with hysteresis), and the level
-    of those that are."""
+    """Whether each 20 ms frame of a line is the resident's voice (Silero, with hysteresis; not
+    too quiet, not talk far behind them), and the level of those that are."""
 
     def __init__(self) -> None:
         self._silero = SileroStream()
         self._pending = np.zeros(0, dtype=np.float32)
-        self._voice = False  # the last frame's verdict
+        self._voice = False  # Silero's verdict on the last frame
+        self._loudest_dbfs = VOICE_MIN_DBFS  # the loudest voiced frame so far
         self._voiced_power = 0.0
         self.voiced_frames = 0
 
@@ -94,10 +101,14 @@ class VoiceFrames:
                 self._voice = True
             elif probability < SILENCE_PROBABILITY:
                 self._voice = False
-        if self._voice:
-            self._voiced_power += float(np.mean(np.square(samples)))
-            self.voiced_frames += 1
-        return self._voice
+        power = float(np.mean(np.square(samples)))
+        level = 10.0 * math.log10(max(power, 1e-12))
+        if not self._voice or level < max(VOICE_MIN_DBFS, self._loudest_dbfs - BACKGROUND_BELOW_DB):
+            return False
+        self._loudest_dbfs = max(self._loudest_dbfs, level)
+        self._voiced_power += power
+        self.voiced_frames += 1
+        return True
 
     @property
     def level_dbfs(self) -> float | None:

@@ -5,9 +5,12 @@ value (docs/decisions.md, "Answering machines told by voice, not by level")."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
+from asr.testset import _speak, noise
 from ivr.audio import SAMPLE_RATE, frames, from_float, scaled, to_float
 from ivr.calls.amd import AmdVerdict, MachineDetector
 from ivr.residents.simulator import GREETING, VOICEMAIL_GREETING, LineNoise
@@ -17,16 +20,29 @@ ESPEAK = "espeak:en-us"
 
 
 def answered(pcm: bytes, level_db: float = 0.0, line_dbfs: float | None = None,
-             start_s: float = 0.5, seconds: float = 6.0) -> bytes:  # fmt: skip
+             start_s: float = 0.5, seconds: float = 6.0,
+             television_dbfs: float | None = None) -> bytes:  # fmt: skip
     """A call's first ``seconds``: ``pcm`` said ``start_s`` after the answer, ``level_db``
-    from its level, over a line with noise at ``line_dbfs`` (None: digital silence)."""
+    from its level, over a line with noise at ``line_dbfs`` (None: digital silence) and
+    talk in the room behind at ``television_dbfs``."""
     line = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
     said = to_float(scaled(pcm, level_db) if level_db else pcm)
     start = int(start_s * SAMPLE_RATE)
     line[start : start + len(said)] += said[: len(line) - start]
     if line_dbfs is not None:
         line += LineNoise(line_dbfs, seed=3).take(len(line))
+    if television_dbfs is not None:
+        talk = noise("babble", len(line), np.random.default_rng(1), _television_voices())
+        line += talk * 10 ** (television_dbfs / 20)
     return from_float(line)
+
+
+@functools.cache
+def _television_voices() -> list[np.ndarray]:
+    """Four voices talking on, as a television or a radio does."""
+    text = "the market is open until six and the bus comes at noon and then the news"
+    voices = ("espeak:en-us", "espeak:en-gb", "espeak:en-us+f2", "espeak:en-gb+m3")
+    return [v / np.sqrt(np.mean(v**2)) for v in (_speak(spec, text) for spec in voices)]
 
 
 def verdict(pcm: bytes) -> AmdVerdict:
@@ -67,6 +83,28 @@ def test_a_hello_is_a_person(
     assert (result.status, result.cause) == ("HUMAN", "HUMAN-800-800"), result
 
 
+@pytest.mark.parametrize("voice", ["piper", "espeak"])
+@pytest.mark.parametrize("television_dbfs", [-55.0, -50.0, -45.0])
+def test_a_hello_with_a_television_behind_is_a_person(
+    hellos: dict[str, bytes], voice: str, television_dbfs: float
+) -> None:
+    # Silero hears the television as voice at any of these levels; app_amd (80 or 256) as
+    # voice from -50 or -45 dBFS. Both took the resident for a machine's long greeting.
+    result = verdict(answered(hellos[voice], television_dbfs=television_dbfs))
+    assert result.status in ("HUMAN", "NOTSURE"), result  # NOTSURE: the robot goes on
+
+
+@pytest.mark.parametrize("television_dbfs", [-50.0, -40.0])
+def test_the_level_gate_lets_no_machine_through(television_dbfs: float) -> None:
+    """What the gate for talk far behind does not do: a voicemail greeting with a television
+    behind it is still a machine, and so is a line where only the television talks (as a
+    silent line is, whatever app_amd's rule fires)."""
+    greeting = shared_synthesizer("espeak:en-us+f2").synthesize(VOICEMAIL_GREETING).pcm
+    assert verdict(answered(greeting, television_dbfs=television_dbfs)).status == "MACHINE"
+    nobody = verdict(answered(b"", television_dbfs=television_dbfs))
+    assert nobody.status == "MACHINE", nobody
+
+
 def test_two_hellos_are_still_a_person(hellos: dict[str, bytes]) -> None:
     twice = hellos["piper"] + bytes(int(0.4 * SAMPLE_RATE) * 2) + hellos["piper"]
     assert verdict(answered(twice, line_dbfs=-55.0)).status == "HUMAN"
@@ -82,7 +120,9 @@ def test_many_words_are_a_machine(hellos: dict[str, bytes]) -> None:
 def test_a_voicemail_greeting_is_a_machine(line_dbfs: float | None) -> None:
     greeting = shared_synthesizer("espeak:en-us+f2").synthesize(VOICEMAIL_GREETING).pcm
     result = verdict(answered(greeting, line_dbfs=line_dbfs))
-    assert (result.status, result.cause) == ("MACHINE", "LONGGREETING-1500-1500"), result
+    # a long greeting, or (its quieter frames between words not voice) many words
+    assert result.status == "MACHINE", result
+    assert result.cause.split("-")[0] in ("LONGGREETING", "MAXWORDS"), result
 
 
 @pytest.mark.parametrize("line_dbfs", [None, -60.0, -45.0, -35.0])
