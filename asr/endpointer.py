@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from asr.silero import CHUNK_8K, SileroStream
+from asr.silero import SileroStream
 from ivr.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, SILENCE_FRAME, frames
 
 if TYPE_CHECKING:
@@ -125,7 +125,6 @@ class Endpointer:
         self._floor_db = NOISE_FLOOR_DB
         self._pre_roll: deque[bytes] = deque(maxlen=PRE_ROLL_MS // FRAME_MS)
         self._audio: list[bytes] = []
-        self._pending = np.zeros(0, dtype=np.float32)
         self._voiced_ms = 0
         self._candidate_ms = 0
         self._start_ms = 0
@@ -187,7 +186,6 @@ class Endpointer:
             # Starting it afresh from the pre-roll on every candidate kept a quiet answer over
             # a busy line from ever reaching the threshold, or cut its first words.
             return self._feed_silero(b"".join(list(self._pre_roll)[-unheard:]))
-        self._pending = np.zeros(0, dtype=np.float32)
         self._silero.reset()
         return self._feed_silero(b"".join(self._pre_roll))
 
@@ -200,15 +198,11 @@ class Endpointer:
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
         if self.caller_gain_db:
             samples = np.clip(samples * 10.0 ** (self.caller_gain_db / 20.0), -1.0, 1.0)
-        self._pending = np.concatenate((self._pending, samples))
-        events: list[EndpointEvent] = []
-        while len(self._pending) >= CHUNK_8K:
-            chunk, self._pending = self._pending[:CHUNK_8K], self._pending[CHUNK_8K:]
-            self._last_probability = self._silero.chunk(chunk)
+        for probability in self._silero.feed(samples):
+            self._last_probability = probability
             self.silero_chunks += 1
         # Each 20 ms frame is judged by the latest Silero verdict (chunks are 32 ms).
-        events.extend(self._advance(self._last_probability))
-        return events
+        return self._advance(self._last_probability)
 
     def _advance(self, probability: float) -> list[EndpointEvent]:
         config = self.config

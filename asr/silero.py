@@ -71,6 +71,17 @@ class SileroStream:
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_CONTEXT_16K, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)  # fed, not yet a whole chunk
+
+    def feed(self, samples_8k: np.ndarray) -> list[float]:
+        """Take float samples of any length (20 ms frames); the probabilities of the chunks
+        they completed, in order (the rest waits for the next samples)."""
+        self._pending = np.concatenate((self._pending, samples_8k))
+        probabilities = []
+        while len(self._pending) >= CHUNK_8K:
+            chunk, self._pending = self._pending[:CHUNK_8K], self._pending[CHUNK_8K:]
+            probabilities.append(self.chunk(chunk))
+        return probabilities
 
     def chunk(self, samples_8k: np.ndarray) -> float:
         """The speech probability of exactly 256 float samples (32 ms at 8 kHz)."""

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from asr.silero import CHUNK_8K, SileroStream
+from asr.silero import SileroStream
 from ivr.audio import FRAME_BYTES, FRAME_MS
 from ivr.audiosocket import Audio, AudioSocketSession, Dtmf, Hangup
 
@@ -83,7 +83,6 @@ class VoiceFrames:
 
     def __init__(self) -> None:
         self._silero = SileroStream()
-        self._pending = np.zeros(0, dtype=np.float32)
         self._voice = False  # Silero's verdict on the last frame
         self._loudest_dbfs = VOICE_MIN_DBFS  # the loudest voiced frame so far
         self._voiced_power = 0.0
@@ -93,10 +92,7 @@ class VoiceFrames:
         if len(frame) != FRAME_BYTES:
             raise ValueError(f"a frame is {FRAME_BYTES} bytes of 8 kHz slin, got {len(frame)}")
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
-        self._pending = np.concatenate((self._pending, samples))
-        while len(self._pending) >= CHUNK_8K:
-            chunk, self._pending = self._pending[:CHUNK_8K], self._pending[CHUNK_8K:]
-            probability = self._silero.chunk(chunk)
+        for probability in self._silero.feed(samples):
             if probability >= VOICE_PROBABILITY:
                 self._voice = True
             elif probability < SILENCE_PROBABILITY:
