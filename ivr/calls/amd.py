@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from asr.endpointer import MAX_CALLER_GAIN_DB, NOMINAL_SPEECH_DBFS
 from asr.silero import SileroStream
 from ivr.audio import FRAME_BYTES, FRAME_MS
 from ivr.audiosocket import Audio, AudioSocketSession, Dtmf, Hangup
@@ -79,11 +80,19 @@ class AmdVerdict:
 
 class VoiceFrames:
     """Whether each 20 ms frame of a line is the resident's voice (Silero, with hysteresis; not
-    too quiet, not talk far behind them), and the level of those that are."""
+    too quiet, not talk far behind them), and the level of those that are.
+
+    Silero hears a quiet line raised, as the endpointer hears a quiet caller: by as much as
+    brings the loudest frame so far (voice or not) to ``NOMINAL_SPEECH_DBFS``, at most
+    ``MAX_CALLER_GAIN_DB``. Left as it came, a "Hello?" 32 dB down (near -45 dBFS) that began
+    in the stream's first frames peaked at 0.42-0.49 and the resident was a machine
+    (INITIALSILENCE) in 11 of 12 calls through the embedded Asterisk. The level gate below is
+    on the line's own level, so the gain lets no quieter talk through."""
 
     def __init__(self) -> None:
         self._silero = SileroStream()
         self._voice = False  # Silero's verdict on the last frame
+        self._peak_dbfs = -120.0  # the loudest frame so far, voice or not
         self._loudest_dbfs = VOICE_MIN_DBFS  # the loudest voiced frame so far
         self._voiced_power = 0.0
         self.voiced_frames = 0
@@ -92,13 +101,16 @@ class VoiceFrames:
         if len(frame) != FRAME_BYTES:
             raise ValueError(f"a frame is {FRAME_BYTES} bytes of 8 kHz slin, got {len(frame)}")
         samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
-        for probability in self._silero.feed(samples):
+        power = float(np.mean(np.square(samples)))
+        level = 10.0 * math.log10(max(power, 1e-12))
+        self._peak_dbfs = max(self._peak_dbfs, level)
+        gain_db = min(MAX_CALLER_GAIN_DB, max(0.0, NOMINAL_SPEECH_DBFS - self._peak_dbfs))
+        heard = np.clip(samples * 10.0 ** (gain_db / 20.0), -1.0, 1.0) if gain_db else samples
+        for probability in self._silero.feed(heard):
             if probability >= VOICE_PROBABILITY:
                 self._voice = True
             elif probability < SILENCE_PROBABILITY:
                 self._voice = False
-        power = float(np.mean(np.square(samples)))
-        level = 10.0 * math.log10(max(power, 1e-12))
         if not self._voice or level < max(VOICE_MIN_DBFS, self._loudest_dbfs - BACKGROUND_BELOW_DB):
             return False
         self._loudest_dbfs = max(self._loudest_dbfs, level)

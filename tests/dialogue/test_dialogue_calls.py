@@ -58,6 +58,9 @@ PATHS: dict[str, Persona] = {
     ),
     # on a busy street: noise at -45 dBFS all call long (app_amd at 80 took it for a greeting)
     "noisy_line": Persona(temperature=36.9, went_out=True, voice=JOE, line_noise_dbfs=-45.0),
+    # further still (voiced audio near -45 dBFS) over a faint line; says hello the moment it
+    # answers (AMD, hearing that hello as it came, called it a machine in 11 of 12 calls)
+    "far": Persona(temperature=37.2, voice=JOE, level_db=-32.0, line_noise_dbfs=-60.0),
     # answers the script's own phrases (means_yes) give meaning, and no plain yes or no
     "own_words": Persona(
         temperature=36.7,
@@ -210,6 +213,16 @@ async def test_a_resident_on_a_noisy_line_is_heard(campaign: Campaign) -> None:
         "went_out": True,
         "symptoms": False,
     }, campaign.story("noisy_line")
+
+
+async def test_a_resident_far_from_the_phone_is_a_person(campaign: Campaign) -> None:
+    attempt = campaign.attempt("far")
+    assert (attempt.amd_status, attempt.amd_cause) == ("HUMAN", "HUMAN-800-800")
+    assert campaign.answers("far") == {
+        "temperature": 37.2,
+        "went_out": False,
+        "symptoms": False,
+    }, campaign.story("far")
 
 
 async def test_answers_in_the_resident_own_words(campaign: Campaign) -> None:
