@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -209,3 +210,41 @@ async def detect_machine(session: AudioSocketSession, config: AmdConfig) -> AmdV
         if isinstance(event, Audio) and (verdict := detector.push(event.pcm)) is not None:
             return verdict
     return AmdVerdict("NOTSURE", f"TOOLONG-{detector.total_ms}", detector.total_ms)
+
+
+# After a machine's verdict: when its greeting, and the beep after it, are over.
+GREETING_SOUND_ABOVE_FLOOR_DB = 10.0  # a frame this far over the line's floor is sound
+GREETING_SOUND_MIN_DBFS = -60.0  # and at least this loud (a line of digital silence)
+FLOOR_WINDOW_FRAMES = 5  # the floor: the quietest 100 ms heard so far
+
+
+class GreetingEnd:
+    """Feed a machine's frames after AMD's verdict; ``push`` is True once its greeting (and
+    beep) has ended: some sound, then ``end_silence_ms`` without. Sound is a frame well over
+    the line's own floor (its quietest 100 ms so far), not over one fixed level: at -40 dBFS
+    a line with noise over that was a greeting that never ended (the message went out at the
+    15 s cap), and a greeting recorded quieter than it was no greeting at all."""
+
+    def __init__(self, end_silence_ms: int = 1200, min_sound_ms: int = 200) -> None:
+        self.end_silence_ms = end_silence_ms
+        self.min_sound_ms = min_sound_ms
+        self._recent: deque[float] = deque(maxlen=FLOOR_WINDOW_FRAMES)  # frame powers
+        self.floor_dbfs = 0.0
+        self.sound_ms = 0
+        self._silence_ms = 0
+
+    def push(self, frame: bytes) -> bool:
+        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
+        power = float(np.mean(np.square(samples)))
+        level = 10.0 * math.log10(max(power, 1e-12))
+        self._recent.append(power)
+        if len(self._recent) == FLOOR_WINDOW_FRAMES:
+            window = 10.0 * math.log10(max(sum(self._recent) / FLOOR_WINDOW_FRAMES, 1e-12))
+            self.floor_dbfs = min(self.floor_dbfs, window)
+        threshold = max(self.floor_dbfs + GREETING_SOUND_ABOVE_FLOOR_DB, GREETING_SOUND_MIN_DBFS)
+        if level > threshold:
+            self.sound_ms += FRAME_MS
+            self._silence_ms = 0
+        else:
+            self._silence_ms += FRAME_MS
+        return self.sound_ms >= self.min_sound_ms and self._silence_ms >= self.end_silence_ms

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ivr.audio import FRAME_MS
 from ivr.audiosocket import Audio, AudioSocketSession, Hangup
-from ivr.calls.amd import VoiceFrames
+from ivr.calls.amd import GreetingEnd, VoiceFrames
 from ivr.calls.store import DatabaseWriter
 from ivr.calls.tracker import Call
 from ivr.config import Settings
@@ -29,7 +29,6 @@ from ivr.dialogue.prompts import PromptBook, fixed_texts, household_texts
 from ivr.dialogue.results import ResultWriter
 from ivr.dialogue.session import Dialogue, DialogueResult
 from ivr.errors import IvrError
-from ivr.residents.listening import TurnDetector
 from ivr.script.model import Script
 from ivr.script.render import fill, resolve_values
 
@@ -142,7 +141,7 @@ class ScriptRunner:
 
     async def _leave_message(self, session: AudioSocketSession, context: HouseholdContext) -> None:
         """An answering machine: wait for its greeting (and beep) to end, then the message."""
-        detector = TurnDetector(end_silence_ms=GREETING_END_SILENCE_MS)
+        greeting = GreetingEnd(end_silence_ms=GREETING_END_SILENCE_MS)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + GREETING_MAX_S
         while loop.time() < deadline:
@@ -152,7 +151,7 @@ class ScriptRunner:
                 continue
             if isinstance(event, Hangup):
                 return
-            if isinstance(event, Audio) and detector.push(event.pcm) is not None:
+            if isinstance(event, Audio) and greeting.push(event.pcm):
                 break
         pcm = await self.prompts.audio(fill(self.script.messages.machine, context.values))
         await session.play(pcm, interruptible=False).done

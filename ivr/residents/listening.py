@@ -75,6 +75,12 @@ class TurnDetector:
             self.reset()  # a click, not a turn
         return None
 
+    def flush(self) -> BotTurn | None:
+        """The turn in progress, if there is one, as it stands (the line has ended)."""
+        turn = BotTurn(b"".join(self._frames), self._speech_ms) if self.in_turn else None
+        self.reset()
+        return turn
+
 
 class BotSpeechRecognizer:
     """Whisper tiny.en, greedy, one thread: cheap enough for the simulator's side of 60 calls."""

@@ -25,13 +25,27 @@ from typing import Any
 import numpy as np
 
 from ivr.ami import AmiClient, Message, action
-from ivr.audio import FRAME_SAMPLES, SAMPLE_RATE, from_float, scaled, to_float
+from ivr.audio import (
+    FRAME_SAMPLES,
+    SAMPLE_RATE,
+    duration_s,
+    from_float,
+    rms_dbfs,
+    scaled,
+    to_float,
+)
 from ivr.audiosocket import Audio, AudioSocketServer, AudioSocketSession, Dtmf, Hangup
 from ivr.config import Settings
 from ivr.errors import AmiError, InputError
 from ivr.phone import mask
 from ivr.residents import phrasing
-from ivr.residents.listening import BotSpeechRecognizer, Question, TurnDetector, classify
+from ivr.residents.listening import (
+    SPEECH_DBFS,
+    BotSpeechRecognizer,
+    Question,
+    TurnDetector,
+    classify,
+)
 from ivr.residents.persona import ASTDB_FAMILY, Persona, number_from_session
 
 log = logging.getLogger(__name__)
@@ -212,7 +226,7 @@ class ResidentSimulator:
         self, session: AudioSocketSession, persona: Persona, record: CallRecord
     ) -> None:
         if persona.kind == "voicemail":
-            await self._voicemail(session, persona)
+            await self._voicemail(session, persona, record)
             return
         if persona.kind == "silent":
             await _drain_until_hangup(session)
@@ -274,10 +288,38 @@ class ResidentSimulator:
                 await self._say(session, persona, answer.text)
             interrupt_next = persona.barges_in and answer.slot == "temperature"
 
-    async def _voicemail(self, session: AudioSocketSession, persona: Persona) -> None:
-        pcm = await self.render(persona, VOICEMAIL_GREETING)
-        await session.play(pcm + _beep()).done
-        await _drain_until_hangup(session)
+    async def _voicemail(
+        self, session: AudioSocketSession, persona: Persona, record: CallRecord
+    ) -> None:
+        """The greeting and its beep, then the tape runs: what the robot says is written down
+        with when it began, from the beep's end (``message_after_beep_s``; below zero, the
+        robot spoke over the greeting and the start of its message is not on the tape)."""
+        tape = await self.render(persona, VOICEMAIL_GREETING) + _beep()
+        line = self._lines.get(session.uuid or "")
+        if line is not None:
+            tape = line.under(tape)
+        playback = session.play(tape)
+        beep_end = asyncio.get_running_loop().time() + duration_s(tape)  # until it has ended
+        detector = TurnDetector()
+        began: float | None = None
+        async for event in session.events():
+            if isinstance(event, Audio):
+                if began is None and rms_dbfs(event.pcm) > SPEECH_DBFS:
+                    began = event.at
+                turn = detector.push(event.pcm)
+            elif isinstance(event, Hangup):
+                turn = detector.flush()  # the robot hangs up as its message ends
+            else:
+                continue
+            if turn is not None and began is not None:
+                record.heard.append(await self.recognizer.transcribe_turn(turn.pcm))
+                beep_end = playback.stopped_at or beep_end
+                record.said.append({
+                    "turn": len(record.heard), "voicemail": True,
+                    "message_after_beep_s": round(began - beep_end, 2),
+                    "message_s": round(turn.speech_ms / 1000, 2),
+                })  # fmt: skip
+                began = None
 
     def _hang_up(self, session: AudioSocketSession, record: CallRecord) -> None:
         if not session.closed.is_set():

@@ -35,6 +35,7 @@ from ivr.households.generate import generate_neighbourhood
 from ivr.pbx import EmbeddedPbx
 from ivr.phone import national_form
 from ivr.residents.persona import ASTDB_FAMILY, Persona
+from ivr.residents.simulator import read_truth
 from ivr.script import load_script
 
 pytestmark = [pytest.mark.pbx, pytest.mark.asyncio(loop_scope="module")]
@@ -81,15 +82,20 @@ PATHS: dict[str, Persona] = {
     "human": Persona(human_at=1, voice=JOE),
     "hangup": Persona(temperature=36.4, hangup_at=2, voice=JOE),
     "machine": Persona(kind="voicemail", voice="espeak:en-us+f2"),
+    # a voicemail on a noisy line (noise at -38 dBFS was a greeting that never ended to the
+    # robot's old -40 dBFS threshold), and one whose greeting was recorded quietly
+    "noisy_machine": Persona(kind="voicemail", voice="espeak:en-us+f2", line_noise_dbfs=-38.0),
+    "quiet_machine": Persona(kind="voicemail", voice="espeak:en-us+f2", level_db=-25.0),
 }
 
 
 class Campaign:
     """The calls of this module: one household per path, called at the same time."""
 
-    def __init__(self, db: Database, households: dict[str, Any]) -> None:
+    def __init__(self, db: Database, households: dict[str, Any], truth_log: Path) -> None:
         self.db = db
         self.households = households
+        self.truth_log = truth_log
         self.calls: dict[str, Any] = {}
         self.results: dict[str, Any] = {}
 
@@ -101,6 +107,13 @@ class Campaign:
             return list(session.scalars(
                 select(model).where(model.household_id == self.household(path), *criteria)
             ))  # fmt: skip
+
+    def lived(self, path: str) -> dict[str, Any]:
+        """The call as the simulated resident lived it (its truth log line)."""
+        number = national_form(self.households[path].phones[0])
+        records = [r for r in read_truth(self.truth_log) if r["number"] == number]
+        assert records, f"the simulator took no call for {path}"
+        return records[-1]
 
     def answers(self, path: str) -> dict[str, Any]:
         return {a.field: ("unclear" if a.unclear else a.value) for a in self.rows(Answer, path)}
@@ -140,7 +153,7 @@ async def campaign(pbx: EmbeddedPbx, pbx_settings: Settings, tmp_path_factory) -
         world = generate_neighbourhood(session, households=len(PATHS), buildings=2, seed=7)
     households = dict(zip(PATHS, world.households, strict=False))
     script = load_script(SCRIPT)
-    result = Campaign(db, households)
+    result = Campaign(db, households, pbx_settings.data_dir / "residents" / "truth.jsonl")
     async with CallEngine(pbx_settings, db, audiosocket_port=0) as engine:
         runner = ScriptRunner(pbx_settings, engine.writer, script, ami=engine.ami)
         await runner.prepare()
@@ -298,12 +311,19 @@ async def test_hang_up_mid_question_keeps_what_was_said(campaign: Campaign) -> N
     assert campaign.calls["hangup"].conversation_result == "incomplete"
 
 
-async def test_answering_machine_gets_the_message(campaign: Campaign) -> None:
-    attempt = campaign.attempt("machine")
+@pytest.mark.parametrize("path", ["machine", "noisy_machine", "quiet_machine"])
+async def test_answering_machine_gets_the_message(campaign: Campaign, path: str) -> None:
+    attempt = campaign.attempt(path)
     assert attempt.state is AttemptState.MACHINE
     assert attempt.amd_status == "MACHINE"
-    assert campaign.calls["machine"].conversation_result == "machine_message"
-    assert campaign.answers("machine") == {}
+    assert campaign.calls[path].conversation_result == "machine_message"
+    assert campaign.answers(path) == {}
+    # the whole message is on the tape: it began after the beep, once the line had been
+    # quiet for GREETING_END_SILENCE_MS, not at the 15 s cap
+    lived = campaign.lived(path)
+    (message,) = [said for said in lived["said"] if said.get("voicemail")]
+    assert 1.0 <= message["message_after_beep_s"] <= 2.5, lived
+    assert "call again" in " ".join(lived["heard"]).lower(), lived
 
 
 async def test_calls_do_not_change_colours(campaign: Campaign) -> None:

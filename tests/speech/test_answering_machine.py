@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from asr.testset import _speak, noise
-from ivr.audio import SAMPLE_RATE, frames, from_float, scaled, to_float
-from ivr.calls.amd import AmdVerdict, MachineDetector
-from ivr.residents.simulator import GREETING, VOICEMAIL_GREETING, LineNoise
+from ivr.audio import FRAME_MS, SAMPLE_RATE, frames, from_float, scaled, to_float
+from ivr.calls.amd import AmdVerdict, GreetingEnd, MachineDetector
+from ivr.dialogue.runner import GREETING_END_SILENCE_MS
+from ivr.residents.simulator import GREETING, VOICEMAIL_GREETING, LineNoise, _beep
 from ivr.speech import Synthesizer, shared_synthesizer
 
 ESPEAK = "espeak:en-us"
@@ -151,3 +152,31 @@ def test_the_hello_gives_the_callers_level(hellos: dict[str, bytes]) -> None:
     quiet = verdict(answered(hellos["piper"], -28.0, line_dbfs=-60.0)).greeting_dbfs
     assert loud is not None and quiet is not None
     assert loud - quiet == pytest.approx(28.0, abs=1.5)
+
+
+@pytest.mark.parametrize(
+    ("level_db", "line_dbfs"),
+    [(0.0, None), (0.0, -60.0), (0.0, -45.0), (0.0, -38.0), (-25.0, None), (-25.0, -65.0)],
+)
+def test_the_message_waits_for_the_end_of_the_greeting_and_beep(
+    level_db: float, line_dbfs: float | None
+) -> None:
+    """After AMD's verdict (1.5 s into the greeting) the robot waits for the greeting and its
+    beep to end, then leaves the message: on a noisy line too (noise at -38 dBFS was sound to
+    the -40 dBFS threshold, so the message went out only at the 15 s cap), and after a
+    greeting recorded quietly (under -40 dBFS it was no sound at all)."""
+    greeting = shared_synthesizer("espeak:en-us+f2").synthesize(VOICEMAIL_GREETING).pcm
+    greeting = scaled(greeting, level_db) if level_db else greeting
+    tape = greeting + _beep()
+    beep_end_ms = 1000 * len(tape) // 2 // SAMPLE_RATE
+    line = answered(tape, line_dbfs=line_dbfs, start_s=0.0, seconds=beep_end_ms / 1000 + 4.0)
+    verdict_at = int(1.5 * SAMPLE_RATE) * 2
+    detector = GreetingEnd(end_silence_ms=GREETING_END_SILENCE_MS)
+    for index, frame in enumerate(frames(line[verdict_at:])):
+        if detector.push(frame):
+            ended_ms = 1500 + (index + 1) * FRAME_MS
+            break
+    else:
+        raise AssertionError("the greeting never ended")
+    waited_ms = ended_ms - beep_end_ms
+    assert GREETING_END_SILENCE_MS <= waited_ms <= GREETING_END_SILENCE_MS + 200, waited_ms
