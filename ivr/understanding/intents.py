@@ -79,6 +79,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:didn't|couldn't) get (?:that|it|you|what)\b",
         r"\b(?:speak|talk) (?:up|slower|more slowly)\b",
         r"\bslow down\b",
+        r"^(?:(?:a bit|a little|bit|much) )?(?:slower|more slowly)\b",  # "slower, please"
         r"\b(?:very|too|so) quiet\b",
         r"\brun that by me\b",
         r"\b(?:say|tell|read|go over|run through|give)\b.*\bagain\b(?! (?:tomorrow|later|next))",
@@ -107,6 +108,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         rf"pass me|hand me over|put me on)\b.*\b{_PERSON}\b",
         # a person asked to ring back: "can a staff member call me back?"
         rf"\b{_PERSON}\b.*\b{_CALL} (?:me|us) back\b",
+        # "is there someone I can talk to?": the person first, the asking after
+        rf"\b{_PERSON} (?:i|we) (?:can|could|may) (?:talk|speak)\b",
         r"\b(?:need|want|have) (?:a|an|to talk to a) (?:human|person|real|operator|agent)\b",
         r"\b(?:real|actual|live) (?:person|human|one)\b",
         rf"\b{_PERSON} (?:real|human|live)\b",  # "someone real"
@@ -125,6 +128,10 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\byou (?:get|got|have got|obtain|obtained) (?:my|this|our) (?:number|details|"
         r"information|info|data)\b",
         r"\bwhose (?:number|phone|call|line)\b",
+        r"\bwho gave you (?:my|this|our) (?:number|details|name|information)\b",
+        # a machine asked after, not refused ("I don't want a machine" asks for a person)
+        r"\b(?:are you|is this|am i (?:talking|speaking) to) (?:just )?(?:a |an )?"
+        r"(?:robot|computer|machine|recording|bot)\b",
         r"\bwho\b.*\byou (?:were|are)\b",  # "who did you say you were?"
         r"\bis this (?:really |actually |even )?(?:the|a|an) (?:\w+ )?(?:committee|office|"
         r"council|company|centre|center|government|police|hospital|clinic|bank|authorities)\b",

@@ -41,6 +41,8 @@ def test_temperatures_in_many_phrasings(text: str, celsius: float) -> None:
         ("Thirty-six points and a half.", 36.5, 1.0),
         # the unit written contradicts the number's range: the range wins, with doubt
         ("Thirty-seven point six Fahrenheit.", 37.6, 0.7),
+        # as "36度5" is said; it was 36.0, sure, with "and five" left over
+        ("Thirty-six degrees and five.", 36.5, 0.7),
     ],
 )
 def test_temperatures_as_a_recogniser_writes_them(
@@ -66,6 +68,7 @@ def test_no_temperature_is_guessed(text: str) -> None:
         "a hundred and one plus", "between thirty seven and thirty eight",
         "thirty seven or thirty eight", "37 to 38", "at least 38.5", "不到三十八度",
         "三十八度以上", "三十七到三十八度", "over thirty eight for 2 days now",
+        "thirty seven and a bit", "38 and a little over",
     ],
 )  # fmt: skip
 def test_a_bound_or_a_range_is_not_a_reading(text: str) -> None:
@@ -260,6 +263,10 @@ def test_a_negated_question_phrase_says_nothing() -> None:
         ("How can I tell this is real?", "who_is_calling"),
         ("Is this the hospital calling?", "who_is_calling"),
         ("How do you know my address?", "who_is_calling"),
+        # and in a list written for this check, not from any set (2026-11-27)
+        ("Slower, please", "repeat"), ("Is there a person I can talk to?", "human"),
+        ("Who gave you my number?", "who_is_calling"), ("Are you a computer?", "who_is_calling"),
+        ("Am I talking to a machine?", "who_is_calling"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:

@@ -141,7 +141,8 @@ class English:
     )  # fmt: skip
     bounds_after = (("or", "more"), ("or", "less"), ("or", "above"), ("or", "over"),
                     ("or", "higher"), ("or", "lower"), ("or", "below"), ("or", "under"),
-                    ("plus",), ("something",), ("odd",))  # fmt: skip
+                    ("plus",), ("something",), ("odd",), ("and", "a", "bit"),
+                    ("and", "a", "little"))  # fmt: skip
     range_joiners = (("to",), ("or",), ("and",), ("or", "maybe"), ("maybe",))
 
     def to_digits(self, text: str) -> str:
