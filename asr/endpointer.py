@@ -52,6 +52,7 @@ class EndpointerConfig:
     speech_start_ms: int = 40
     speculative_ms: int = 120
     silero_threshold: float = 0.5
+    incomplete_silence_ms: int = 1500  # an answer that may be half said: silence before it ends
     webrtc_mode: int = 2
 
     @classmethod
@@ -63,6 +64,9 @@ class EndpointerConfig:
             speech_start_ms=settings.vad_speech_start_ms,
             speculative_ms=min(settings.vad_speculative_ms, settings.vad_trailing_silence_ms),
             silero_threshold=settings.vad_silero_threshold,
+            incomplete_silence_ms=max(
+                settings.vad_incomplete_silence_ms, settings.vad_trailing_silence_ms
+            ),
         )
 
 
@@ -130,6 +134,7 @@ class Endpointer:
         self._start_ms = 0
         self._silence_ms = 0
         self._pause_audio: bytes | None = None
+        self._trailing_ms = self.config.trailing_silence_ms  # longer while held
         self._last_probability = 0.0
         self._silero.reset()
         self._silero_heard_ms = -PRE_ROLL_MS - FRAME_MS  # stream time of the last frame it heard
@@ -145,6 +150,19 @@ class Endpointer:
         level = float(np.median(self._caller_levels))
         quiet = level < QUIET_CALLER_DBFS
         self.caller_gain_db = min(MAX_CALLER_GAIN_DB, NOMINAL_SPEECH_DBFS - level) if quiet else 0.0
+
+    def hold(self) -> bool:
+        """The utterance that just ended may be half said ("thirty six ..."): take it back and
+        listen on as if it had not ended, until speech resumes (the utterance goes on) or the
+        silence reaches ``incomplete_silence_ms`` (it ends again, the same as before). False
+        when there is nothing to hold: it did not end in silence after a pause."""
+        if self.state != "done" or self._pause_audio is None:
+            return False
+        if self._silence_ms >= self.config.incomplete_silence_ms:
+            return False
+        self.state = "pausing"
+        self._trailing_ms = self.config.incomplete_silence_ms
+        return True
 
     # -- the frame path ---------------------------------------------------------------------------
 
@@ -226,13 +244,14 @@ class Endpointer:
                 events.append(SpeechResumed(self.now_ms))
                 self.state = "speaking"
                 self._pause_audio = None
+                self._trailing_ms = config.trailing_silence_ms
             self._silence_ms = 0
         speech_end_ms = self.now_ms - self._silence_ms
         if self.state == "speaking" and self._silence_ms >= config.speculative_ms:
             self.state = "pausing"
             self._pause_audio = self._utterance_audio()
             events.append(Pause(speech_end_ms, self._pause_audio))
-        if self.state == "pausing" and self._silence_ms >= config.trailing_silence_ms:
+        if self.state == "pausing" and self._silence_ms >= self._trailing_ms:
             events.append(self._finish(speech_end_ms, "silence"))
         elif self.now_ms - self._start_ms >= config.max_utterance_ms:
             events.append(self._finish(speech_end_ms, "max_length"))

@@ -4,7 +4,9 @@ Recognition starts speculatively at the first ``Pause`` (the speaker went quiet 
 ``vad_speculative_ms``) on the audio so far; if the pause turns out to be the end of the
 answer, that result is used and the trailing silence has hidden most of the recognition time.
 If the speaker goes on, the speculative result is dropped and the whole utterance is
-recognised when it ends.
+recognised when it ends. A temperature that may be half said ("thirty six ...") is held:
+listening goes on until ``vad_incomplete_silence_ms`` of silence, and if they say more, the
+whole answer is recognised again.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from asr.endpointer import (
     Endpointer,
@@ -26,6 +28,7 @@ from asr.endpointer import (
 )
 from asr.recognizer import Hypothesis, Recognition, Recognizer
 from ivr.understanding import Asked, Expect
+from ivr.understanding.temperature import may_go_on, parse_temperature
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ async def listen(
     endpointer.reset()
     speculative: asyncio.Task[Recognition] | None = None
     start_ms: int | None = None
+    held: Answer | None = None  # an answer that may be half said, while we listen on
     try:
         async for frame in frames:
             for event in endpointer.push(frame):
@@ -92,19 +96,50 @@ async def listen(
                     speculative = asyncio.create_task(
                         recognizer.recognize(event.audio, expect, asked)
                     )
-                elif isinstance(event, SpeechResumed) and speculative is not None:
-                    speculative.cancel()  # the worker finishes its decode; the result is dropped
-                    speculative = None
+                elif isinstance(event, SpeechResumed):
+                    held = None  # they went on: the whole of it is recognised when it ends
+                    if speculative is not None:
+                        speculative.cancel()  # the worker finishes its decode; result dropped
+                        speculative = None
                 elif isinstance(event, NoInput):
                     return Answer("no_input", None, None, None, None, None, 0.0, False)
                 elif isinstance(event, Utterance):
-                    return await _recognised(event, speculative, recognizer, expect, asked)
+                    if held is not None and event.same_as_pause:
+                        return replace(held, result_at=time.monotonic())  # nothing more said
+                    answer = await _recognised(event, speculative, recognizer, expect, asked)
+                    speculative = None
+                    if _may_go_on(answer, expect) and endpointer.hold():
+                        held = answer  # "thirty six ...": listen on for the rest
+                        continue
+                    return answer
+        if held is not None:
+            return held  # they said it and hung up: it stands
         return Answer("hangup", None, start_ms, None, None, None, 0.0, False)
     finally:
         if speculative is not None and not speculative.done():
             speculative.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await speculative
+
+
+def _may_go_on(answer: Answer, expect: Expect) -> bool:
+    """A temperature that may be half said ("thirty six", "thirty six point"): people read
+    the thermometer as they speak, and a pause longer than the trailing silence cut off the
+    tenth (stored as a sure 36.0, with "point five" heard as the answer to the next question)."""
+    recognition = answer.recognition
+    if expect != "temperature" or answer.outcome != "answer" or recognition is None:
+        return False
+    # Whisper's own words first ("37 degrees." is whole, "37 point." is not): the head's
+    # reading keeps no unit word. Where they hold no reading ("Already big." for an espeak
+    # "thirty six"), the reading chosen decides.
+    plain = [h for h in recognition.hypotheses if not h.prompted]
+    if plain:
+        words = max(plain, key=lambda h: h.log_prob).text
+        if may_go_on(words):
+            return True
+        if parse_temperature(words) is not None:
+            return False
+    return may_go_on(recognition.text)
 
 
 async def _recognised(

@@ -178,6 +178,8 @@ class Settings(BaseSettings):
     asr_head_views: list[float] = Field(default_factory=lambda: [0.92, 1.08], max_length=4)
     tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
     vad_trailing_silence_ms: int = Field(400, ge=100, le=2000)  # a comma pause is ~300 ms
+    # vad_incomplete_silence_ms: a temperature maybe half said ("thirty six ..."): wait this long
+    vad_incomplete_silence_ms: int = Field(1500, ge=100, le=5000)
     # vad_no_input_timeout_ms: nothing said this long after a question: no input
     vad_no_input_timeout_ms: int = Field(6000, ge=500, le=60000)
     vad_max_utterance_ms: int = Field(12000, ge=1000, le=60000)  # an answer is cut after this long

@@ -147,7 +147,9 @@ class AudioChannel:
         )
         if "keys" in keyed:
             return await self._collect_keys(expect, keyed["keys"])
-        if answer.outcome == "hangup" or self.hung_up:
+        if answer.outcome == "hangup" or (self.hung_up and answer.outcome != "answer"):
+            # an answer given before the hang-up stands: the dialogue stores it, then finds
+            # the line gone ("thirty seven", then the phone put down while we listened on)
             return Heard("hangup")
         if answer.outcome == "no_input":
             return Heard("no_input")

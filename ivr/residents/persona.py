@@ -67,6 +67,9 @@ class Persona(BaseModel):
     hangup_after_s: float | None = None  # hangs up this long after answering
     silent_at: int | None = None  # says nothing at this question (and after)
     barges_in: bool = False  # says "yes" over the robot's read-back without waiting for its end
+    # reads the thermometer as they speak: this long a pause before the tenth ("thirty six ...
+    # point five")
+    pauses_in_reading_s: float | None = Field(None, ge=0.1, le=3.0)
 
     @property
     def played_by_dialplan(self) -> bool:

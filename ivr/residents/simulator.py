@@ -187,6 +187,18 @@ class ResidentSimulator:
             pcm = line.under(pcm)
         await session.play(pcm).done
 
+    async def _say_answer(
+        self, session: AudioSocketSession, persona: Persona, answer: phrasing.Answer
+    ) -> None:
+        """Say an answer; one who reads the thermometer as they speak stops before its tenth."""
+        before, marker, tenth = answer.text.partition(" point ")
+        if answer.slot != "temperature" or persona.pauses_in_reading_s is None or not marker:
+            await self._say(session, persona, answer.text)
+            return
+        await self._say(session, persona, before)
+        await asyncio.sleep(persona.pauses_in_reading_s)
+        await self._say(session, persona, f"point {tenth}")
+
     async def _press(self, session: AudioSocketSession, keys: str) -> None:
         channel = self.channels.get(session.uuid or "")
         if not channel:
@@ -285,7 +297,7 @@ class ResidentSimulator:
             if answer.keys:
                 await self._press(session, answer.keys)
             if answer.text:
-                await self._say(session, persona, answer.text)
+                await self._say_answer(session, persona, answer)
             interrupt_next = persona.barges_in and answer.slot == "temperature"
 
     async def _voicemail(

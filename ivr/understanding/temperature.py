@@ -186,6 +186,34 @@ def _plausible(
     return None
 
 
+def may_go_on(
+    text: str,
+    *,
+    language: Language | None = None,
+    min_c: float = DEFAULT_MIN_C,
+    max_c: float = DEFAULT_MAX_C,
+) -> bool:
+    """Whether a temperature answer that just ended may be half said: people read the
+    thermometer as they speak and pause ("thirty six ... point five"). True when it ends on
+    a whole reading with nothing after it ("thirty six", "it's a hundred and one") or on a
+    word that a tenth follows ("thirty six point"); not after a tenth, a half or a unit."""
+    language = language or detect(text)
+    tokens = language.to_digits(text).split()
+    if not tokens:
+        return False
+    if tokens[-1] in DECIMAL_MARKERS or tokens[-1] == "and":
+        return bool(_readings(tokens[:-1], language))
+    readings = [r for r, _ in _temperatures(text, language, min_c, max_c) if not r.bounded]
+    if not readings:
+        return False
+    last = readings[-1]
+    return (
+        last.end == len(tokens)
+        and float(last.spoken).is_integer()
+        and "." not in tokens[last.end - 1]
+    )
+
+
 def parse_temperature(
     text: str,
     *,

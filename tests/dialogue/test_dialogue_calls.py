@@ -62,6 +62,9 @@ PATHS: dict[str, Persona] = {
     # further still (voiced audio near -45 dBFS) over a faint line; says hello the moment it
     # answers (AMD, hearing that hello as it came, called it a machine in 11 of 12 calls)
     "far": Persona(temperature=37.2, voice=JOE, level_db=-32.0, line_noise_dbfs=-60.0),
+    # reads the thermometer as they speak: "thirty eight ... point three" (0.8 s, twice the
+    # trailing silence)
+    "reads_slowly": Persona(temperature=38.3, voice=JOE, pauses_in_reading_s=0.8),
     # answers the script's own phrases (means_yes) give meaning, and no plain yes or no
     "own_words": Persona(
         temperature=36.7,
@@ -236,6 +239,15 @@ async def test_a_resident_far_from_the_phone_is_a_person(campaign: Campaign) -> 
         "went_out": False,
         "symptoms": False,
     }, campaign.story("far")
+
+
+async def test_a_reading_with_a_pause_in_it_is_heard_whole(campaign: Campaign) -> None:
+    # before: 38.0, sure, and "point three" heard as the answer to "did you go out?"
+    assert campaign.answers("reads_slowly") == {
+        "temperature": 38.3,
+        "went_out": False,
+        "symptoms": False,
+    }, campaign.story("reads_slowly")
 
 
 async def test_answers_in_the_resident_own_words(campaign: Campaign) -> None:

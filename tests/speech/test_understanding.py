@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.understanding import understand, understand_keys
-from ivr.understanding.temperature import says_only_bounds
+from ivr.understanding.temperature import may_go_on, says_only_bounds
 from ivr.understanding.yes_no import says_neither
 
 
@@ -366,3 +366,19 @@ def test_dtmf(keys: str, expect: str, value: object) -> None:
 
 def test_implausible_keyed_temperature_is_refused() -> None:
     assert understand_keys("temperature", "12#") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "half_said"),
+    [
+        ("thirty six", True), ("36.", True), ("It's thirty six", True), ("thirty six point", True),
+        ("38 points.", True), ("a hundred and one", True), ("thirty six and", True),
+        ("thirty six point five", False), ("36.5", False), ("thirty six degrees", False),
+        ("thirty seven and a half", False), ("37.0", False), ("thirty seven point oh", False),
+        ("thirty six eight", False), ("98.6 fahrenheit", False), ("under 38", False),
+        ("I don't know", False), ("", False),
+    ],
+)  # fmt: skip
+def test_a_reading_that_may_go_on(text: str, half_said: bool) -> None:
+    """What the call listens on after ("thirty six ..." may be followed by "point five")."""
+    assert may_go_on(text) is half_said
