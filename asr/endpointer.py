@@ -122,9 +122,11 @@ class Endpointer:
     def from_settings(cls, settings: Settings) -> Endpointer:
         return cls(EndpointerConfig.from_settings(settings))
 
-    def reset(self) -> None:
-        """Listen for a new answer (the stream clock keeps running from zero again)."""
+    def reset(self, no_input_ms: int | None = None) -> None:
+        """Listen for a new answer (the stream clock keeps running from zero again); nothing
+        said for ``no_input_ms`` (default: the configured timeout) is no input."""
         self.now_ms = 0
+        self._no_input_ms = self.config.no_input_timeout_ms if no_input_ms is None else no_input_ms
         self.state = "waiting"  # waiting → candidate → speaking → (pausing ↔ speaking) → done
         self._floor_db = NOISE_FLOOR_DB
         self._pre_roll: deque[bytes] = deque(maxlen=PRE_ROLL_MS // FRAME_MS)
@@ -188,7 +190,7 @@ class Endpointer:
             # the floor follows quiet frames quickly and loud ones slowly (speech is not noise)
             rate = 0.05 if level_db < self._floor_db else 0.01
             self._floor_db += rate * (level_db - self._floor_db)
-            if self.now_ms >= self.config.no_input_timeout_ms:
+            if self.now_ms >= self._no_input_ms:
                 self.state = "done"
                 return [NoInput(self.now_ms)]
             return []

@@ -75,13 +75,15 @@ async def listen(
     *,
     asked: Asked | None = None,
     on_event: Callable[[EndpointEvent], None] | None = None,
+    no_input_ms: int | None = None,
 ) -> Answer:
     """Feed the call's 20 ms frames to ``endpointer`` until an answer ends; recognise it.
 
     ``on_event`` sees every endpointing event as it happens: stop the prompt on
-    ``SpeechStarted`` for barge-in. The endpointer is reset first.
+    ``SpeechStarted`` for barge-in. The endpointer is reset first; ``no_input_ms`` replaces
+    its no-input timeout for this answer.
     """
-    endpointer.reset()
+    endpointer.reset(no_input_ms)
     speculative: asyncio.Task[Recognition] | None = None
     start_ms: int | None = None
     held: Answer | None = None  # an answer that may be half said, while we listen on

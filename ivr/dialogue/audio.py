@@ -128,7 +128,9 @@ class AudioChannel:
 
     # -- listening ------------------------------------------------------------------------------
 
-    async def listen(self, expect: str, asked: Asked | None = None) -> Heard:
+    async def listen(
+        self, expect: str, asked: Asked | None = None, *, patience_s: float | None = None
+    ) -> Heard:
         if self.hung_up:
             return Heard("hangup")
         if keys_complete(expect, self._keys):
@@ -144,6 +146,7 @@ class AudioChannel:
             self._listen,
             expect,  # type: ignore[arg-type]
             asked=asked,
+            no_input_ms=None if patience_s is None else round(1000 * patience_s),
         )
         if "keys" in keyed:
             return await self._collect_keys(expect, keyed["keys"])

@@ -54,7 +54,12 @@ class Channel(Protocol):
 
     async def say(self, prompt: Prompt, *, interruptible: bool = True) -> SayResult: ...
 
-    async def listen(self, expect: str, asked: Asked | None = None) -> Heard: ...
+    async def listen(
+        self, expect: str, asked: Asked | None = None, *, patience_s: float | None = None
+    ) -> Heard:
+        """The resident's answer; ``patience_s``: how long to wait for it to start, when they
+        asked the robot to wait (None: the usual no-input timeout)."""
+        ...
 
     async def hang_up(self) -> None: ...
 

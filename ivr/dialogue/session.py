@@ -22,13 +22,15 @@ from ivr.script.conditions import UNCLEAR
 from ivr.script.model import REPEAT, Script, Step
 from ivr.script.render import fill, spoken_digits, spoken_temperature
 from ivr.understanding import IntentMatch, Temperature, understand
-from ivr.understanding.intents import ACT_CONFIDENCE
+from ivr.understanding.intents import ACT_CONFIDENCE, asks_to_wait
 
 log = logging.getLogger(__name__)
 
 MAX_VISITS = 4  # a step entered more often than this is a loop the resident cannot leave
 MAX_REPEATS = 3  # "say that again" per question
 MAX_BARGE_INS = 2  # per 'say' step; after that it plays to the end
+MAX_WAITS = 2  # "hold on, let me check" per question
+WAIT_S = 30.0  # after "hold on": how long the robot listens for the answer to start
 SILENT_QUESTIONS = 2  # questions in a row with nothing heard at all: the line is dead quiet
 ACCEPT_CONFIDENCE = 0.5  # below this an unconfirmed answer counts as not understood
 CLEAR_ANSWER = 0.8  # an answer at least this sure wins over a request in the same words
@@ -256,14 +258,18 @@ class Dialogue:
 
     async def _ask(self, name: str, step: Step) -> tuple[bool, Any]:
         assert step.ask is not None and step.expect is not None
-        tries = repeats = 0
+        tries = repeats = waits = 0
         problem: str | None = None
-        heard_anything = False
+        heard_anything = waiting = False
         while tries < step.tries:
             tries += 1
-            prompt_id, text = self._question(name, step, tries, problem)
-            await self._say(name, prompt_id, self._text(text), step.interruptible, "ask")
-            heard = await self.channel.listen(step.expect, step.asked)
+            if waiting:  # they asked us to wait: the question stands, we listen on, longer
+                heard = await self.channel.listen(step.expect, step.asked, patience_s=WAIT_S)
+            else:
+                prompt_id, text = self._question(name, step, tries, problem)
+                await self._say(name, prompt_id, self._text(text), step.interruptible, "ask")
+                heard = await self.channel.listen(step.expect, step.asked)
+            waiting = False
             turn = self._hear_turn(name, step.expect, heard)
             if heard.kind == "hangup":
                 raise HungUp
@@ -281,6 +287,14 @@ class Dialogue:
                 if handled:
                     tries -= 1  # asking who we are or saying "no" to opting out costs no try
                     problem = None
+                    continue
+            if heard.kind == "speech" and heard.value is None and asks_to_wait(heard.text):
+                if waits < MAX_WAITS:  # "hold on, let me get the thermometer"
+                    waits += 1
+                    tries -= 1
+                    waiting = True
+                    turn.event = "wait"
+                    await self._say_message("wait", self.script.messages.wait)
                     continue
             if heard.kind == "no_input":
                 problem = "no_input"

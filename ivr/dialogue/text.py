@@ -74,7 +74,9 @@ class TextChannel:
             await self._play(prompt)
         return SayResult(True, first_frame_at=started)
 
-    async def listen(self, expect: str, asked: Asked | None = None) -> Heard:
+    async def listen(
+        self, expect: str, asked: Asked | None = None, *, patience_s: float | None = None
+    ) -> Heard:
         line = await self._ask(expect)
         if line is None or line.strip() == HANGUP:
             self._hung_up = True

@@ -70,6 +70,9 @@ class Persona(BaseModel):
     # reads the thermometer as they speak: this long a pause before the tenth ("thirty six ...
     # point five")
     pauses_in_reading_s: float | None = Field(None, ge=0.1, le=3.0)
+    # asked their temperature, says "hold on, let me get the thermometer" and is back this long
+    # after (the first time)
+    fetches_thermometer_s: float | None = Field(None, ge=1.0, le=60.0)
 
     @property
     def played_by_dialplan(self) -> bool:

@@ -51,6 +51,7 @@ from ivr.residents.persona import ASTDB_FAMILY, Persona, number_from_session
 log = logging.getLogger(__name__)
 
 GREETING = "Hello?"
+FETCHING = "Hold on, let me get the thermometer."
 VOICEMAIL_GREETING = (
     "Hi, you have reached the Wang family. We cannot come to the phone right now. "
     "Please leave a message after the tone."
@@ -253,6 +254,7 @@ class ResidentSimulator:
         detector = TurnDetector()
         turn_index = 0
         interrupt_next = False
+        fetched = False  # "hold on, let me get the thermometer" said
         while True:
             event = await session.next_event()
             if isinstance(event, Hangup):
@@ -296,6 +298,11 @@ class ResidentSimulator:
                 return
             if answer.keys:
                 await self._press(session, answer.keys)
+            if answer.slot == "temperature" and persona.fetches_thermometer_s and not fetched:
+                fetched = True
+                record.said.append({"turn": turn_index, "text": FETCHING, "slot": "wait"})
+                await self._say(session, persona, FETCHING)
+                await asyncio.sleep(persona.fetches_thermometer_s)
             if answer.text:
                 await self._say_answer(session, persona, answer)
             interrupt_next = persona.barges_in and answer.slot == "temperature"

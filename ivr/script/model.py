@@ -203,6 +203,7 @@ class Messages(_Strict):
     who_is_calling: str = "This is an automated call from the {committee} neighbourhood committee."
     no_input: str = "Sorry, I did not hear anything."
     no_match: str = "Sorry, I did not understand."
+    wait: str = "Of course, take your time."  # "hold on, let me check": then it listens longer
     confirm: str = "I heard {value}. Is that right?"
     confirm_no: str = "Sorry about that. Let's try again."
     opt_out_confirm: str = (

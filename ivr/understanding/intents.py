@@ -177,6 +177,24 @@ _WEAK_PATTERNS = {intent: phrase_pattern(words) for intent, words in WEAK_KEYWOR
 _CHOICES = [(intent, normalize(p)) for intent in INTENTS for p in PHRASES[intent]]
 
 
+# "Hold on, let me get the thermometer": not an answer yet, and no request of ours; the robot
+# says it will wait and listens on, longer (ivr.dialogue.session). Only where nothing else was
+# understood: "hold on, it's thirty six point five" is an answer.
+_WAIT = re.compile(
+    r"^(?:(?:oh|um|uh|er|erm|ok|okay|yes|yeah|sure|right|sorry|well|just|please)\b\W*)*wait\b"
+    r"|\b(?:hold on|hang on|one moment|a moment please|just a (?:moment|sec|second|minute|tick)"
+    r"|give me a (?:moment|sec|second|minute|tick)|wait a (?:moment|sec|second|minute|bit)"
+    r"|one (?:sec|second|minute)|let me (?:check|see|look|get|find|grab|fetch|take|measure)"
+    r"|i'll (?:just )?(?:check|get|go and get|go and check|take|measure|have a look)"
+    r"|(?:need|have) to (?:check|get|find|take|measure))\b"
+)
+
+
+def asks_to_wait(text: str) -> bool:
+    """Whether ``text`` asks the robot to wait ("hold on", "let me check")."""
+    return bool(_WAIT.search(normalize(text)))
+
+
 def intent_scores(text: str) -> dict[Intent, float]:
     """Each intent's evidence in [0, 1] for ``text``."""
     said = " ".join(_DECLINED.sub(" ", normalize(text)).split())

@@ -65,6 +65,8 @@ PATHS: dict[str, Persona] = {
     # reads the thermometer as they speak: "thirty eight ... point three" (0.8 s, twice the
     # trailing silence)
     "reads_slowly": Persona(temperature=38.3, voice=JOE, pauses_in_reading_s=0.8),
+    # "hold on, let me get the thermometer", and back 8 s later (the no-input timeout is 6 s)
+    "fetches": Persona(temperature=36.9, went_out=True, voice=JOE, fetches_thermometer_s=8.0),
     # answers the script's own phrases (means_yes) give meaning, and no plain yes or no
     "own_words": Persona(
         temperature=36.7,
@@ -248,6 +250,17 @@ async def test_a_reading_with_a_pause_in_it_is_heard_whole(campaign: Campaign) -
         "went_out": False,
         "symptoms": False,
     }, campaign.story("reads_slowly")
+
+
+async def test_hold_on_is_waited_for(campaign: Campaign) -> None:
+    assert campaign.answers("fetches") == {
+        "temperature": 36.9,
+        "went_out": True,
+        "symptoms": False,
+    }, campaign.story("fetches")
+    events = [t.event for t in campaign.turns("fetches") if t.step == "temperature"]
+    # waited on, not "I did not hear anything" and the question again
+    assert events[:2] == ["wait", "answer"], campaign.story("fetches")
 
 
 async def test_answers_in_the_resident_own_words(campaign: Campaign) -> None:

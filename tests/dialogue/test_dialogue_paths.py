@@ -98,6 +98,24 @@ async def test_never_confirmed_is_unclear_not_a_guess() -> None:
     assert result.answers["temperature"] == "unclear"
 
 
+async def test_hold_on_is_waited_for_without_asking_again() -> None:
+    """ "Hold on, let me get the thermometer": the robot says it will wait and listens on,
+    longer, without asking again (it used to say "Sorry, I did not understand" and ask)."""
+    result, recorder, said = await converse(
+        CHECKIN, ["Hold on, let me get the thermometer.", "thirty six point six", "yes", "no", "no"]
+    )
+    assert result.outcome == "completed"
+    assert result.answers == {"temperature": 36.6, "went_out": False, "symptoms": False}
+    asked = [s for s in said if "temperature" in s.lower() and s.startswith("robot:")]
+    assert len(asked) == 1, said  # the question once: no reprompt
+    assert "robot: Of course, take your time." in said
+    assert [t.event for t in recorder.turns if t.step == "temperature"][:2] == ["wait", "answer"]
+    # asked to wait over and over, it asks the question again in the end
+    stalled, _, said = await converse(CHECKIN, ["hang on"] * 4 + ["36.6", "yes", "no", "no"])
+    assert stalled.answers["temperature"] == 36.6
+    assert said.count("robot: Of course, take your time.") == 2
+
+
 async def test_repeat_and_who_is_calling_cost_no_try() -> None:
     result, recorder, said = await converse(
         CHECKIN, ["say that again", "who is this", "pardon?", "36.5", "yes", "no", "no"]
@@ -159,7 +177,9 @@ class HypothesesHeardMore(TextChannel):
         super().__init__(ask, said.append)
         self.also = IntentMatch(also, 0.95)  # type: ignore[arg-type]
 
-    async def listen(self, expect: str, asked: Asked | None = None) -> Heard:
+    async def listen(
+        self, expect: str, asked: Asked | None = None, *, patience_s: float | None = None
+    ) -> Heard:
         heard = await super().listen(expect, asked)
         if heard.kind == "speech" and heard.intent is None:
             heard.intent = self.also

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ivr.understanding import understand, understand_keys
+from ivr.understanding.intents import asks_to_wait
 from ivr.understanding.temperature import may_go_on, says_only_bounds
 from ivr.understanding.yes_no import says_neither
 
@@ -382,3 +383,18 @@ def test_implausible_keyed_temperature_is_refused() -> None:
 def test_a_reading_that_may_go_on(text: str, half_said: bool) -> None:
     """What the call listens on after ("thirty six ..." may be followed by "point five")."""
     assert may_go_on(text) is half_said
+
+
+@pytest.mark.parametrize(
+    ("text", "wait"),
+    [
+        ("Hold on, let me get the thermometer.", True), ("Hang on a second", True),
+        ("Wait, I'll check.", True), ("One moment please", True), ("Let me see.", True),
+        ("Just a sec", True), ("Give me a minute to find it", True), ("um wait", True),
+        ("I need to take it first", True),
+        ("thirty six point five", False), ("no", False), ("I waited at home", False),
+        ("Wait, what?", True),  # a repeat request first: the dialogue asks what it heard
+    ],
+)  # fmt: skip
+def test_asking_the_robot_to_wait(text: str, wait: bool) -> None:
+    assert asks_to_wait(text) is wait
