@@ -185,7 +185,8 @@ _WAIT = re.compile(
     r"|\b(?:hold on|hang on|one moment|a moment please|just a (?:moment|sec|second|minute|tick)"
     r"|give me a (?:moment|sec|second|minute|tick)|wait a (?:moment|sec|second|minute|bit)"
     r"|one (?:sec|second|minute)|let me (?:check|see|look|get|find|grab|fetch|take|measure)"
-    r"|i'll (?:just )?(?:check|get|go and get|go and check|take|measure|have a look)"
+    r"|i'll (?:just )?(?:check|go and get|go and check|measure|have a look"
+    r"|(?:get|take|fetch|find) (?:it|the|my|a|one))"
     r"|(?:need|have) to (?:check|get|find|take|measure))\b"
 )
 

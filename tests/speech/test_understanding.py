@@ -392,7 +392,9 @@ def test_a_reading_that_may_go_on(text: str, half_said: bool) -> None:
         ("Wait, I'll check.", True), ("One moment please", True), ("Let me see.", True),
         ("Just a sec", True), ("Give me a minute to find it", True), ("um wait", True),
         ("I need to take it first", True),
+        ("I'll get it for you", True), ("I'll take my temperature now", True),
         ("thirty six point five", False), ("no", False), ("I waited at home", False),
+        ("I'll get back to you", False), ("I'll take care", False),
         ("Wait, what?", True),  # a repeat request first: the dialogue asks what it heard
     ],
 )  # fmt: skip
