@@ -28,7 +28,7 @@ import numpy as np
 
 from asr.endpointer import MAX_CALLER_GAIN_DB, NOMINAL_SPEECH_DBFS
 from asr.silero import SileroStream
-from ivr.audio import FRAME_BYTES, FRAME_MS
+from ivr.audio import FRAME_BYTES, FRAME_MS, rms_dbfs
 from ivr.audiosocket import Audio, AudioSocketSession, Dtmf, Hangup
 
 if TYPE_CHECKING:
@@ -234,10 +234,8 @@ class GreetingEnd:
         self._silence_ms = 0
 
     def push(self, frame: bytes) -> bool:
-        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32) / 32768.0
-        power = float(np.mean(np.square(samples)))
-        level = 10.0 * math.log10(max(power, 1e-12))
-        self._recent.append(power)
+        level = rms_dbfs(frame)
+        self._recent.append(10.0 ** (level / 10.0))  # the frame's power
         if len(self._recent) == FLOOR_WINDOW_FRAMES:
             window = 10.0 * math.log10(max(sum(self._recent) / FLOOR_WINDOW_FRAMES, 1e-12))
             self.floor_dbfs = min(self.floor_dbfs, window)

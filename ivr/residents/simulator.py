@@ -181,12 +181,14 @@ class ResidentSimulator:
             pcm = _add_noise(pcm, persona.noise_snr_db, seed=hash(text) & 0xFFFF)
         return pcm
 
+    def _on_the_line(self, session: AudioSocketSession, pcm: bytes) -> bytes:
+        """``pcm`` as the line carries it: under the noise of a resident in a noisy place."""
+        line = self._lines.get(session.uuid or "")
+        return pcm if line is None else line.under(pcm)
+
     async def _say(self, session: AudioSocketSession, persona: Persona, text: str) -> None:
         pcm = await self.render(persona, text)
-        line = self._lines.get(session.uuid or "")
-        if line is not None:
-            pcm = line.under(pcm)
-        await session.play(pcm).done
+        await session.play(self._on_the_line(session, pcm)).done
 
     async def _say_answer(
         self, session: AudioSocketSession, persona: Persona, answer: phrasing.Answer
@@ -313,10 +315,7 @@ class ResidentSimulator:
         """The greeting and its beep, then the tape runs: what the robot says is written down
         with when it began, from the beep's end (``message_after_beep_s``; below zero, the
         robot spoke over the greeting and the start of its message is not on the tape)."""
-        tape = await self.render(persona, VOICEMAIL_GREETING) + _beep()
-        line = self._lines.get(session.uuid or "")
-        if line is not None:
-            tape = line.under(tape)
+        tape = self._on_the_line(session, await self.render(persona, VOICEMAIL_GREETING) + _beep())
         playback = session.play(tape)
         beep_end = asyncio.get_running_loop().time() + duration_s(tape)  # until it has ended
         detector = TurnDetector()
