@@ -66,7 +66,7 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
 _CALL = r"(?:call|calls|calling|called|ring|ringing|rang|phone|phoning|contact|contacting)"
 _PERSON = (r"(?:someone|somebody|anyone|anybody|person|people|human|staff|agent|operator|"
            r"representative|supervisor|manager|worker|officer|volunteer|official|member|"
-           r"colleague|nurse|doctor)")  # fmt: skip
+           r"colleague|nurse|doctor|whoever)s?")  # fmt: skip
 CUES: dict[Intent, tuple[str, ...]] = {
     "repeat": (
         # "huh, what?", "hang on, what?", "you what?" (British), not "uh huh"
@@ -77,7 +77,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bwhat's that you said\b",
         r"\b(?:didn't|couldn't|can't|don't) (?:catch|hear|understand|follow)\b",
         r"\b(?:didn't|couldn't) get (?:that|it|you|what)\b",
-        r"\b(?:speak|talk) (?:up|slower|more slowly)\b",
+        r"\b(?:speak|talk|go|say it|read it)(?: (?:a bit|a little|a touch|much))? "
+        r"(?:up|slower|more slowly)\b",
         r"\bslow down\b",
         r"^(?:(?:a bit|a little|bit|much) )?(?:slower|more slowly)\b",  # "slower, please"
         r"\b(?:very|too|so) quiet\b",
@@ -85,7 +86,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:say|tell|read|go over|run through|give)\b.*\bagain\b(?! (?:tomorrow|later|next))",
     ),
     "opt_out": (
-        rf"\b(?:stop|quit|cease|enough)\b.*\b(?:{_CALL}|bothering)\b",
+        rf"\b(?:stop|quit|cease|enough|cancel)\b.*\b(?:{_CALL}|bothering)\b",
         r"\bstop it\b(?!')",
         rf"\b(?:don't|never|not|needn't|no need)\b.*"
         rf"\b{_CALL} (?:me|us|here|again|back|this number)\b",
@@ -95,6 +96,11 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:take|taken|get|got) (?:me|us|my \w+|this number|our \w+) (?:off|out)\b",
         r"\btake (?:out|away|off) (?:my|our|this) (?:number|name|details|phone)\b",
         r"\b(?:be|been|get|getting) taken off\b",
+        r"\b(?:be|been|get|getting|have me|have us) removed\b",  # "I want to be removed"
+        # calls not wanted: "I'd rather not get these robot calls anymore"
+        r"\b(?:rather not|(?:don't|do not|no longer) (?:want|need|wish))\b(?: \w+){0,3} "
+        r"(?:these|this|your|any|such|more|those)(?: \w+)? calls\b",
+        rf"\b(?:don't|not|no|never)\b.*\b{_CALL}\b.*\bany ?more\b",
         r"\boff (?:your|the|this) (?:\w+ )?(?:list|records|system|database)\b",
         rf"\bno more\b.*\b{_CALL}\b",
         r"\bdon't consent\b",
@@ -108,8 +114,13 @@ CUES: dict[Intent, tuple[str, ...]] = {
         rf"pass me|hand me over|put me on)\b.*\b{_PERSON}\b",
         # a person asked to ring back: "can a staff member call me back?"
         rf"\b{_PERSON}\b.*\b{_CALL} (?:me|us) back\b",
+        rf"\b(?:have|get|can|could|will|would) (?:a |an |the |some |your |one of (?:the|your) )?"
+        rf"{_PERSON} {_CALL} (?:me|us)\b",  # "can a person ring me?"
+        # put through anywhere: "connect me with the office", "transfer me to the desk"
+        r"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with)\b",
+        rf"\b(?:get|put)(?: me)? (?:a |an |the )?{_PERSON} on the (?:line|phone)\b",
         # "is there someone I can talk to?": the person first, the asking after
-        rf"\b{_PERSON} (?:i|we) (?:can|could|may) (?:talk|speak)\b",
+        rf"\b{_PERSON} (?:i|we) (?:can|could|may)(?: actually| just| maybe)? (?:talk|speak)\b",
         r"\b(?:need|want|have) (?:a|an|to talk to a) (?:human|person|real|operator|agent)\b",
         r"\b(?:real|actual|live) (?:person|human|one)\b",
         rf"\b{_PERSON} (?:real|human|live)\b",  # "someone real"
@@ -123,6 +134,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:call |calling |ringing |phoning )?(?:about|for|regarding)\b",
         rf"\bwhy (?:are you|am i|is|do you|you)\b.*\b(?:{_CALL}|getting)\b",
         r"\bwhat do you want\b",
+        r"\bwhy (?:do|would|does) (?:you|they) (?:need|want) to know\b",
         r"\bpurpose of (?:this|the|your|it)\b|\bwhat's the purpose\b",
         # where / how / why did (a word often lost)
         r"\byou (?:get|got|have got|obtain|obtained) (?:my|this|our) (?:number|details|"

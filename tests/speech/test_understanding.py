@@ -268,6 +268,17 @@ def test_a_negated_question_phrase_says_nothing() -> None:
         ("Slower, please", "repeat"), ("Is there a person I can talk to?", "human"),
         ("Who gave you my number?", "who_is_calling"), ("Are you a computer?", "who_is_calling"),
         ("Am I talking to a machine?", "who_is_calling"),
+        # and in a set written by a helper who saw none of ours (dev7, 2026-11-27): 11 of 100
+        ("Sorry love, could you go a bit slower", "repeat"),
+        ("I want to be removed from this", "opt_out"),
+        ("Cancel these calls for me please", "opt_out"),
+        ("I'd rather not get these robot calls anymore", "opt_out"),
+        ("Is there someone I can actually talk to?", "human"),
+        ("Connect me with the office", "human"), ("Can I talk to whoever's in charge", "human"),
+        ("Could I speak to one of the volunteers", "human"),
+        ("Get somebody on the line please", "human"),
+        ("I have a problem, can a person ring me", "human"),
+        ("Why do you need to know?", "who_is_calling"),
     ],
 )  # fmt: skip
 def test_intents(text: str, intent: str) -> None:
