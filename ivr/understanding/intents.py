@@ -33,7 +33,7 @@ PHRASES: dict[Intent, tuple[str, ...]] = {
         "i want to talk to a person", "let me speak to someone", "operator", "a real person please",
         "transfer me to a human", "can i talk to a human", "i want to speak with staff",
         "connect me to an agent", "representative", "put me through to someone", "a human please",
-        "can i speak to a real person", "i need to talk to somebody", "talk to the committee",
+        "can i speak to a real person", "i need to talk to somebody",
         "get me a person", "speak to a live person",
     ),
     "who_is_calling": (
@@ -66,7 +66,10 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
 _CALL = r"(?:call|calls|calling|called|ring|ringing|rang|phone|phoning|contact|contacting)"
 _PERSON = (r"(?:someone|somebody|anyone|anybody|person|people|human|staff|agent|operator|"
            r"representative|supervisor|manager|worker|officer|volunteer|official|member|"
-           r"colleague|nurse|doctor|whoever)s?")  # fmt: skip
+           r"colleague|nurse|doctor|whoever|lady|ladies|woman|bloke|smaddy)s?")  # fmt: skip
+# where a person is: asked for after a verb of being put through ("put me on with the office");
+# not a person on its own ("pick them up at the committee office" asks for nobody)
+_DESK = r"(?:committee|office|council|reception|front desk|switchboard|helpline|hotline)"
 CUES: dict[Intent, tuple[str, ...]] = {
     "repeat": (
         # "huh, what?", "hang on, what?", "you what?" (British), not "uh huh"
@@ -78,7 +81,15 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:didn't|couldn't|can't|don't) (?:catch|hear|understand|follow)\b",
         r"\b(?:didn't|couldn't) get (?:that|it|you|what)\b",
         r"\b(?:speak|talk|go|say it|read it)(?: (?:a bit|a little|a touch|much))? "
-        r"(?:up|slower|more slowly)\b",
+        r"(?:up|slower|more slowly|clearer|more clearly|louder)\b",
+        r"\bmore slow(?:ly)?\b|\btoo (?:fast|quick|quickly)\b",
+        r"\b(?:start|go back) (?:over|again|from the (?:start|beginning|top))\b|\bgo back over\b",
+        r"\b(?:wha|what) (?:did )?(?:you|yuh|u) (?:just )?say\b",
+        r"\b(?:nuh|no|not|never) hear\b",  # "me nuh hear you"
+        r"\byou (?:cut|cutting|keep cutting|broke|went) (?:out|up)\b|\byou lost me\b",
+        r"\b(?:the )?(?:signal|line|connection|reception)(?:'s| is) (?:terrible|bad|awful|"
+        r"poor|breaking)\b|\bbad (?:signal|connection|reception)\b",
+        r"\b(?:can't|cannot|couldn't) make (?:out|it out|that out|you out)\b",
         r"\bslow down\b",
         r"^(?:(?:a bit|a little|bit|much) )?(?:slower|more slowly)\b",  # "slower, please"
         r"\b(?:very|too|so) quiet\b",
@@ -93,7 +104,11 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:rather not|(?:don't|do not|no longer) (?:want|wish) to|not (?:want|wish) to) be "
         r"(?:called|contacted|rung|phoned|bothered)\b",
         r"\b(?:remove|delete|erase)\b.*\b(?:number|me|us|name|details|records|list|system)\b",
-        r"\b(?:take|taken|get|got) (?:me|us|my \w+|this number|our \w+) (?:off|out)\b",
+        r"\b(?:take|taken|get|got|cross|strike|scratch|sign|opt) (?:me|us|my \w+|this number|"
+        r"our \w+) (?:off|out)\b",
+        r"\bstop (?:them|these|those)\b",
+        r"\b(?:don't|shouldn't|not|no longer|won't)\b (?:\w+ ){0,2}(?:get|receive|want|need)"
+        r"(?: any)? (?:these|them|this|calls)\b.*\bany ?more\b",
         r"\btake (?:out|away|off) (?:my|our|this) (?:number|name|details|phone)\b",
         r"\b(?:be|been|get|getting) taken off\b",
         r"\b(?:be|been|get|getting|have me|have us) removed\b",  # "I want to be removed"
@@ -111,16 +126,18 @@ CUES: dict[Intent, tuple[str, ...]] = {
         # go out?", so a person counts only after a verb that asks to be put through
         rf"(?<!didn't )(?<!haven't )(?<!not )\b(?:talk|speak|speaking|connect|transfer|"
         rf"put me through|put (?:a|an|me|us)|get me|give me|have a word|word with|"
-        rf"pass me|hand me over|put me on)\b.*\b{_PERSON}\b",
+        rf"pass me|hand me over|put me on)\b.*\b(?:{_PERSON}|{_DESK})\b",
         # a person asked to ring back: "can a staff member call me back?"
         rf"\b{_PERSON}\b.*\b{_CALL} (?:me|us) back\b",
+        # "can a person ring me?", "can a lady from the office call me later?"
         rf"\b(?:have|get|can|could|will|would) (?:a |an |the |some |your |one of (?:the|your) )?"
-        rf"{_PERSON} {_CALL} (?:me|us)\b",  # "can a person ring me?"
+        rf"{_PERSON}(?: (?:from|at|in) (?:the |your )?\w+)? {_CALL} (?:me|us)\b",
         # put through anywhere: "connect me with the office", "transfer me to the desk"
-        r"\b(?:connect|transfer|put) (?:me|us)(?: through)? (?:to|with)\b",
+        r"\b(?:connect|transfer|put) (?:me|us)(?: through| on)? (?:to|with)\b",
         rf"\b(?:get|put)(?: me)? (?:a |an |the )?{_PERSON} on the (?:line|phone)\b",
         # "is there someone I can talk to?": the person first, the asking after
-        rf"\b{_PERSON} (?:i|we) (?:can|could|may)(?: actually| just| maybe)? (?:talk|speak)\b",
+        rf"\b{_PERSON}(?: there| here)? (?:i|we) (?:can|could|may)(?: actually| just| maybe)? "
+        rf"(?:talk|speak)\b",
         r"\b(?:need|want|have) (?:a|an|to talk to a) (?:human|person|real|operator|agent)\b",
         r"\b(?:real|actual|live) (?:person|human|one)\b",
         rf"\b{_PERSON} (?:real|human|live)\b",  # "someone real"
@@ -128,8 +145,16 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:robot|machine)\b",
     ),
     "who_is_calling": (
-        r"\bwho(?:'s| is| are)? (?:this|that|it|calling|ringing|speaking|there|on the line)\b",
-        r"\b(?:what|which) (?:company|organisation|organization|office|department|agency)\b",
+        r"\bwho(?: the (?:hell|heck|devil|blazes|dickens))?(?:'s| is| are)? "
+        r"(?:this|that|it|calling|ringing|speaking|there|on the line|dis|dat)\b",
+        rf"\bwho\b(?: \w+){{0,2}} {_CALL} (?:me|us|here|this)\b",  # "who dey call me so?"
+        r"\bwho (?:might|may|would|could) (?:you|this|that) be\b",
+        r"\breason (?:you're|you are|why you|for (?:this|the|your) call)\b",
+        r"\b(?:never|not) heard of you\b",
+        r"\bsounds? like a (?:recording|recorded|robot|machine|computer|bot)\b",
+        r"\bhow(?:'d| did| do| does| would)? you know\b",
+        r"\b(?:what|which) (?:company|organisation|organization|office|department|agency|"
+        r"committee|council|charity|service)\b",
         r"\bwhat(?:'s| is| are) (?:this |that |it |all this |you )?"
         r"(?:call |calling |ringing |phoning )?(?:about|for|regarding)\b",
         rf"\bwhy (?:are you|am i|is|do you|you)\b.*\b(?:{_CALL}|getting)\b",
@@ -142,18 +167,19 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bwhose (?:number|phone|call|line)\b",
         r"\bwho gave you (?:my|this|our) (?:number|details|name|information)\b",
         # a machine asked after, not refused ("I don't want a machine" asks for a person)
-        r"\b(?:are you|is this|am i (?:talking|speaking) to) (?:just )?(?:a |an )?"
+        r"\b(?:are you|is (?:this|that|it)|am i (?:talking|speaking) to) (?:just )?(?:a |an )?"
         r"(?:robot|computer|machine|recording|bot)\b",
         r"\bwho\b.*\byou (?:were|are)\b",  # "who did you say you were?"
         r"\bis this (?:really |actually |even )?(?:the|a|an) (?:\w+ )?(?:committee|office|"
-        r"council|company|centre|center|government|police|hospital|clinic|bank|authorities)\b",
+        r"council|company|centre|center|government|police|hospital|clinic|bank|authorities|"
+        r"people|lot|folks)\b",
         r"\bis (?:this|that|it) (?:\w+ ){0,3}(?:calling|ringing|phoning)\b",
-        r"\bhow do you (?:know|have) (?:my|our) (?:name|number|address|details)\b",
+        r"\bhow do you have (?:my|our) (?:name|number|address|details)\b",
         r"\bhow (?:do|can) i (?:know|tell|be sure)\b",  # "how do I know this is real?"
         # doubts about the call itself: "is this legit?", "how do I know this isn't a fraud?"
         r"\b(?:scam|scams|scammer|scammers|fraud|fraudulent|fraudster|legit|legitimate|genuine|"
         r"hoax|phishing|trick)\b",
-        r"\bare you (?:from|with) (?:the|a)\b",
+        r"(?:^|\bare )you(?:'re)? (?:calling )?(?:from|with) (?:the|a|an)\b",
         r"\bwhat's all this\b",
     ),
 }
