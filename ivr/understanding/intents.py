@@ -66,7 +66,7 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
 _CALL = r"(?:call|calls|calling|called|ring|ringing|rang|phone|phoning|contact|contacting)"
 _PERSON = (r"(?:someone|somebody|anyone|anybody|person|people|human|staff|agent|operator|"
            r"representative|supervisor|manager|worker|officer|volunteer|official|member|"
-           r"colleague|nurse|doctor|whoever|lady|ladies|woman|bloke|smaddy)s?")  # fmt: skip
+           r"colleague|nurse|doctor|whoever|lady|ladies|woman|bloke|guy|smaddy)s?")  # fmt: skip
 # where a person is: asked for after a verb of being put through ("put me on with the office");
 # not a person on its own ("pick them up at the committee office" asks for nobody)
 _DESK = r"(?:committee|office|council|reception|front desk|switchboard|helpline|hotline)"
@@ -76,7 +76,10 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"^(?:(?:sorry|eh|huh|what|hello|oh|um|hang on|wait|you) )*(?:what|huh|eh)$",
         r"\bwhat (?:was|is) (?:that|it|the question)\b",
         r"\bwhat's that\b",
-        r"\bwhat did you (?:just )?say\b",
+        r"\bwhat(?:'d| did)? (?:you|u) (?:just )?(?:say|said|ask|asked)\b",
+        r"\bwhat (?:were|was) you (?:just )?(?:asking|saying)\b",
+        r"\bmumbl(?:e|es|ing)\b|\bvolume(?:'s| is) (?:very |too |so |really )?low\b",
+        r"\b(?:barely|hardly) (?:hear|make)\b",
         r"\bwhat's that you said\b",
         r"\b(?:didn't|couldn't|can't|don't) (?:catch|hear|understand|follow)\b",
         r"\b(?:didn't|couldn't) get (?:that|it|you|what)\b",
@@ -101,7 +104,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bstop it\b(?!')",
         rf"\b(?:don't|never|not|needn't|no need)\b.*"
         rf"\b{_CALL} (?:me|us|here|again|back|this number)\b",
-        r"\b(?:rather not|(?:don't|do not|no longer) (?:want|wish) to|not (?:want|wish) to) be "
+        r"\b(?:rather not|prefer not to|(?:don't|do not|no longer) (?:want|wish) to|"
+        r"not (?:want|wish) to) be "
         r"(?:called|contacted|rung|phoned|bothered)\b",
         r"\b(?:remove|delete|erase)\b.*\b(?:number|me|us|name|details|records|list|system)\b",
         r"\b(?:take|taken|get|got|cross|strike|scratch|sign|opt) (?:me|us|my \w+|this number|"
@@ -124,14 +128,19 @@ CUES: dict[Intent, tuple[str, ...]] = {
     "human": (
         # someone named is not someone asked for: "yes, I went to see someone" answers "did you
         # go out?", so a person counts only after a verb that asks to be put through
-        rf"(?<!didn't )(?<!haven't )(?<!not )\b(?:talk|speak|speaking|connect|transfer|"
+        rf"(?<!didn't )(?<!haven't )(?<!not )\b(?:talk|speak|speaking|connect|transfer|explain|"
         rf"put me through|put (?:a|an|me|us)|get me|give me|have a word|word with|"
         rf"pass me|hand me over|put me on)\b.*\b(?:{_PERSON}|{_DESK})\b",
         # a person asked to ring back: "can a staff member call me back?"
         rf"\b{_PERSON}\b.*\b{_CALL} (?:me|us) back\b",
         # "can a person ring me?", "can a lady from the office call me later?"
         rf"\b(?:have|get|can|could|will|would) (?:a |an |the |some |your |one of (?:the|your) )?"
-        rf"{_PERSON}(?: (?:from|at|in) (?:the |your )?\w+)? {_CALL} (?:me|us)\b",
+        rf"(?:{_PERSON}|{_DESK}(?: office)?)(?: (?:from|at|in|of) (?:the |your )?(?:\w+ )?\w+)? "
+        rf"{_CALL} (?:me|us)\b",
+        # "I'd like a staff member to ring me", "a member of staff could give me a call back"
+        rf"\b{_PERSON}\b(?: \w+){{0,4}}? (?:to|could|can|will|would|should) (?:\w+ ){{0,2}}?"
+        rf"(?:{_CALL} (?:me|us)|give (?:me|us) a (?:call|ring|bell))\b",
+        r"\b(?:talk|speak) (?:to|with) (?:her|him)\b|\bis (?:mr|mrs|ms|miss) \w+ there\b",
         # put through anywhere: "connect me with the office", "transfer me to the desk"
         r"\b(?:connect|transfer|put) (?:me|us)(?: through| on)? (?:to|with)\b",
         rf"\b(?:get|put)(?: me)? (?:a |an |the )?{_PERSON} on the (?:line|phone)\b",
@@ -139,7 +148,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         rf"\b{_PERSON}(?: there| here)? (?:i|we) (?:can|could|may)(?: actually| just| maybe)? "
         rf"(?:talk|speak)\b",
         r"\b(?:need|want|have) (?:a|an|to talk to a) (?:human|person|real|operator|agent)\b",
-        r"\b(?:real|actual|live) (?:person|human|one)\b",
+        r"\b(?:real|actual|live) (?:person|human|one|people)\b",
         rf"\b{_PERSON} (?:real|human|live)\b",  # "someone real"
         r"\b(?:not|don't want) (?:to talk to |to speak to )?(?:a|the|this|some) "
         r"(?:robot|machine)\b",
@@ -169,8 +178,11 @@ CUES: dict[Intent, tuple[str, ...]] = {
         # a machine asked after, not refused ("I don't want a machine" asks for a person)
         r"\b(?:are you|is (?:this|that|it)|am i (?:talking|speaking) to) (?:just )?(?:a |an )?"
         r"(?:robot|computer|machine|recording|bot)\b",
-        r"\bwho\b.*\byou (?:were|are)\b",  # "who did you say you were?"
-        r"\bis this (?:really |actually |even )?(?:the|a|an) (?:\w+ )?(?:committee|office|"
+        r"\bwho\b.*\byou(?: were| are|'re)\b",  # "who did you say you were?"
+        r"\bon behalf of\b|\bwho(?:'s| is) behind\b|\bis (?:this|it|that) (?:for )?real\b",
+        r"\byou(?:'re| are)? (?:the )?(?:government|council|police|authorities)\b",
+        r"\bis this (?:really |actually |even |genuinely |truly )?(?:the|a|an) (?:\w+'? )?"
+        r"(?:committee|office|"
         r"council|company|centre|center|government|police|hospital|clinic|bank|authorities|"
         r"people|lot|folks)\b",
         r"\bis (?:this|that|it) (?:\w+ ){0,3}(?:calling|ringing|phoning)\b",
@@ -178,7 +190,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bhow (?:do|can) i (?:know|tell|be sure)\b",  # "how do I know this is real?"
         # doubts about the call itself: "is this legit?", "how do I know this isn't a fraud?"
         r"\b(?:scam|scams|scammer|scammers|fraud|fraudulent|fraudster|legit|legitimate|genuine|"
-        r"hoax|phishing|trick)\b",
+        r"genuinely|hoax|phishing|trick|prank|fishy|dodgy)\b",
         r"(?:^|\bare )you(?:'re)? (?:calling )?(?:from|with) (?:the|a|an)\b",
         r"\bwhat's all this\b",
     ),

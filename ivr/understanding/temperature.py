@@ -102,6 +102,11 @@ def _shape_at(tokens: list[str], i: int) -> tuple[float | None, float, int] | No
     if len(token) == 1 and "." in following and len(following.split(".")[0]) == 1:
         # "3 7.1": the whole degrees read digit by digit ("three seven point one")
         return float(token + following), 0.75, 2
+    if following in ("oh", "o", "0") and float(token) == 1 and i + 2 < len(tokens):
+        # "one oh four (point two)": a Fahrenheit reading of 100-109 said digit by digit
+        rest = tokens[i + 2]
+        if _is_number(rest) and len(rest.split(".")[0]) == 1:
+            return 100 + float(rest), 0.75, 3
     # a run of single digits keyed or read one by one: "3 6 5" → 36.5
     run = [token]
     while (
