@@ -66,7 +66,8 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
 _CALL = r"(?:call|calls|calling|called|ring|ringing|rang|phone|phoning|contact|contacting)"
 _PERSON = (r"(?:someone|somebody|anyone|anybody|person|people|human|staff|agent|operator|"
            r"representative|supervisor|manager|worker|officer|volunteer|official|member|"
-           r"colleague|nurse|doctor|whoever|lady|ladies|woman|bloke|guy|smaddy)s?")  # fmt: skip
+           r"colleague|nurse|doctor|whoever|lady|ladies|woman|bloke|guy|smaddy|"
+           r"staffer)s?")  # fmt: skip
 # where a person is: asked for after a verb of being put through ("put me on with the office");
 # not a person on its own ("pick them up at the committee office" asks for nobody)
 _DESK = r"(?:committee|office|council|reception|front desk|switchboard|helpline|hotline)"
@@ -77,7 +78,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bwhat (?:was|is) (?:that|it|the question)\b",
         r"\bwhat's that\b",
         r"\bwhat(?:'d| did)? (?:you|u) (?:just )?(?:say|said|ask|asked)\b",
-        r"\bwhat (?:were|was) you (?:just )?(?:asking|saying)\b",
+        r"\bwhat (?:were|was) you (?:just )?(?:asking|saying|after)\b|\bsay what\b",
+        r"\bturn (?:yourself|it|the volume|you) up\b",
         r"\bmumbl(?:e|es|ing)\b|\bvolume(?:'s| is) (?:very |too |so |really )?low\b",
         r"\b(?:barely|hardly) (?:hear|make)\b",
         r"\bwhat's that you said\b",
@@ -102,8 +104,15 @@ CUES: dict[Intent, tuple[str, ...]] = {
     "opt_out": (
         rf"\b(?:stop|quit|cease|enough|cancel)\b.*\b(?:{_CALL}|bothering)\b",
         r"\bstop it\b(?!')",
-        rf"\b(?:don't|never|not|needn't|no need)\b.*"
-        rf"\b{_CALL} (?:me|us|here|again|back|this number)\b",
+        # near the call: "not sure I'm the right person ..., can somebody ring me back?" asks
+        # for a person
+        rf"\b(?:don't|never|not|needn't|no need)\b(?: [\w']+){{0,4}} "
+        rf"{_CALL} (?:me|us|here|again|back|this number)\b",
+        rf"\bno point (?:in )?{_CALL}\b|\bmake (?:them|these|it|the calls) stop\b",
+        r"\b(?:lose|bin|ditch|scrap|drop|forget) (?:my|our|this) (?:number|details|name)\b",
+        r"\b(?:bugger|piss|sod|clear) off\b",
+        r"\b(?:not|no longer|don't want to) (?:be )?(?:part of|in|on) (?:this|your) (?:\w+ )?"
+        r"(?:survey|list|programme|program|scheme|service)\b",
         r"\b(?:rather not|prefer not to|(?:don't|do not|no longer) (?:want|wish) to|"
         r"not (?:want|wish) to) be "
         r"(?:called|contacted|rung|phoned|bothered)\b",
@@ -130,7 +139,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         # go out?", so a person counts only after a verb that asks to be put through
         rf"(?<!didn't )(?<!haven't )(?<!not )\b(?:talk|speak|speaking|connect|transfer|explain|"
         rf"put me through|put (?:a|an|me|us)|get me|give me|have a word|word with|"
-        rf"pass me|hand me over|put me on)\b.*\b(?:{_PERSON}|{_DESK})\b",
+        rf"pass me|hand me over|put me on|hook me up)\b.*\b(?:{_PERSON}|{_DESK})\b",
         # a person asked to ring back: "can a staff member call me back?"
         rf"\b{_PERSON}\b.*\b{_CALL} (?:me|us) back\b",
         # "can a person ring me?", "can a lady from the office call me later?"
@@ -139,11 +148,13 @@ CUES: dict[Intent, tuple[str, ...]] = {
         rf"{_CALL} (?:me|us)\b",
         # "I'd like a staff member to ring me", "a member of staff could give me a call back"
         rf"\b{_PERSON}\b(?: \w+){{0,4}}? (?:to|could|can|will|would|should) (?:\w+ ){{0,2}}?"
-        rf"(?:{_CALL} (?:me|us)|give (?:me|us) a (?:call|ring|bell))\b",
+        rf"(?:{_CALL} (?:me|us)|give (?:me|us) a (?:call|ring|bell|buzz))\b",
         r"\b(?:talk|speak) (?:to|with) (?:her|him)\b|\bis (?:mr|mrs|ms|miss) \w+ there\b",
         # put through anywhere: "connect me with the office", "transfer me to the desk"
         r"\b(?:connect|transfer|put) (?:me|us)(?: through| on)? (?:to|with)\b",
-        rf"\b(?:get|put)(?: me)? (?:a |an |the )?{_PERSON} on the (?:line|phone)\b",
+        rf"\b(?:get|put)(?: me)? (?:a |an |the )?{_PERSON}(?: (?:from|at) (?:the |your )?\w+)? "
+        r"on the (?:line|phone)\b",
+        rf"\bis there (?:a |an |any |some )?(?:real |actual |live )?{_PERSON}\b",
         # "is there someone I can talk to?": the person first, the asking after
         rf"\b{_PERSON}(?: there| here)? (?:i|we) (?:can|could|may)(?: actually| just| maybe)? "
         rf"(?:talk|speak)\b",
@@ -158,6 +169,10 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:this|that|it|calling|ringing|speaking|there|on the line|dis|dat)\b",
         rf"\bwho\b(?: \w+){{0,2}} {_CALL} (?:me|us|here|this)\b",  # "who dey call me so?"
         r"\bwho (?:might|may|would|could) (?:you|this|that) be\b",
+        r"\bwho(?:'ve| have) (?:i|we) got\b|\bwho(?:'s| is) asking\b|\bwhose behalf\b",
+        r"\b(?:identify|introduce) yourself\b|\bis (?:this|it|that) (?:an? )?official\b",
+        r"\b(?:name of )?your (?:organisation|organization|company|outfit|agency)\b",
+        r"\b(?:y'all|you all|you guys|you lot|you people) (?:from|with)\b",
         r"\breason (?:you're|you are|why you|for (?:this|the|your) call)\b",
         r"\b(?:never|not) heard of you\b",
         r"\bsounds? like a (?:recording|recorded|robot|machine|computer|bot)\b",
@@ -171,8 +186,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bwhy (?:do|would|does) (?:you|they) (?:need|want) to know\b",
         r"\bpurpose of (?:this|the|your|it)\b|\bwhat's the purpose\b",
         # where / how / why did (a word often lost)
-        r"\byou (?:get|got|have got|obtain|obtained) (?:my|this|our) (?:number|details|"
-        r"information|info|data)\b",
+        r"\byou(?: lot| guys| people)? (?:get|got|have got|obtain|obtained) (?:my|this|our) "
+        r"(?:number|details|information|info|data|mobile|phone|contact)\b",
         r"\bwhose (?:number|phone|call|line)\b",
         r"\bwho gave you (?:my|this|our) (?:number|details|name|information)\b",
         # a machine asked after, not refused ("I don't want a machine" asks for a person)
@@ -190,8 +205,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bhow (?:do|can) i (?:know|tell|be sure)\b",  # "how do I know this is real?"
         # doubts about the call itself: "is this legit?", "how do I know this isn't a fraud?"
         r"\b(?:scam|scams|scammer|scammers|fraud|fraudulent|fraudster|legit|legitimate|genuine|"
-        r"genuinely|hoax|phishing|trick|prank|fishy|dodgy)\b",
-        r"(?:^|\bare )you(?:'re)? (?:calling )?(?:from|with) (?:the|a|an)\b",
+        r"genuinely|hoax|phishing|trick|prank|fishy|dodgy)\b|\ba con\b",
+        r"(?:^|\bare )you(?:'re)? (?:actually |really |calling )?(?:from|with) (?:the|a|an)\b",
         r"\bwhat's all this\b",
     ),
 }

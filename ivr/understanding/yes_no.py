@@ -75,10 +75,13 @@ UNSURE_PHRASES = (
 # Phrases read as a whole that say neither: "yes, no need to repeat" holds no "no"; "I'm not
 # well" is no answer to "did you go out?" and, unless that question says so in its own phrases
 # (scripts' ``means_yes``), none to "any symptoms?"; its "I'm not" is no "no" to either.
-# "nothing too bad" plays down what was just said ("a bit of a cough, nothing too bad").
+# "nothing too bad" plays down what was just said ("a bit of a cough, nothing too bad");
+# "right" before a place or a time is no "right!" ("my phone cut out right in the middle").
 NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
                    "not feeling well", "not feeling too well", "right now", "nothing too bad",
-                   "nothing serious", "nothing major")  # fmt: skip
+                   "nothing serious", "nothing major", "right in", "right at", "right there",
+                   "right here", "right away", "right after", "right before", "right through",
+                   "right next", "right outside", "right up")  # fmt: skip
 # Phrases that only say so when the recogniser wrote a homophone for the whole answer.
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")

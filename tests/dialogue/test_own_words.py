@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SETS = {name: json.loads((Path(__file__).parent / "data" / f"{name}.json").read_text("utf-8"))
         for name in ("own_words", "own_words_2")}  # fmt: skip
 # right with the scripts' phrases, and wrong at most: own_words has 70 answers a question (25
-# yes, 25 no, 20 neither), own_words_2 70 (35 yes, 35 no; 26 of its 210 were missed before
+# yes, 25 no, 20 neither), own_words_2 90 (47 yes, 43 no; 28 of its 270 were missed before
 # they were read)
 FLOORS = {
     "own_words": {"went_out": (62, 4), "symptoms": (66, 2), "heard": (64, 4)},
-    "own_words_2": {"went_out": (69, 0), "symptoms": (69, 0), "heard": (68, 0)},
+    "own_words_2": {"went_out": (89, 0), "symptoms": (88, 0), "heard": (88, 0)},
 }
 # what the resident says before the question is asked, and the field its answer is stored in
 LEAD = {"went_out": (["36.6", "yes"], "went_out"),

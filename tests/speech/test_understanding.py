@@ -300,7 +300,7 @@ def test_temperatures_in_own_words() -> None:
 
 
 def test_requests_in_own_words() -> None:
-    # 380 requests written by people who had not seen the cues (read since: a regression set)
+    # 500 requests written by people who had not seen the cues (read since: a regression set)
     written = json.loads((DATA / "own_requests.json").read_text("utf-8"))["requests"]
     heard = [(r, understand("intent", r["text"])) for r in written]
     missed = [(r["text"], r["label"], h) for r, h in heard if h is None or h.value != r["label"]]
