@@ -23,12 +23,17 @@ def test_training_uses_no_held_out_voice_or_phrasing() -> None:
     assert {v.split(":")[1] for v in flite} == set(train_ctc.TRAIN_FLITE)  # awb stays unseen
     assert "awb" not in train_ctc.TRAIN_FLITE and not any(v.startswith("flite:") for v in voices)
     # the held-out accents but one may be heard, never with a held-out variant
-    accented = train_ctc.training_voices(random.Random(1), accents=True)
+    accented = train_ctc.training_voices(random.Random(1), accents=train_ctc.ACCENT_BASES)
     parts = [p for v in accented if (p := testset.espeak_parts(v))]
     bases = {base for base, _ in parts}
     assert bases == set(train_ctc.TRAIN_BASES) | set(train_ctc.ACCENT_BASES)
     assert train_ctc.UNHEARD_BASE in testset.ESPEAK_BASES["heldout"]
     assert train_ctc.UNHEARD_BASE not in bases and len(train_ctc.ACCENT_BASES) == 3
+    assert not {variant for _, variant in parts} & set(testset.ESPEAK_VARIANTS["heldout"])
+    # every accent: West Midlands too, still never with a held-out variant
+    every = train_ctc.training_voices(random.Random(1), accents=train_ctc.EVERY_ACCENT_BASES)
+    parts = [p for v in every if (p := testset.espeak_parts(v))]
+    assert {base for base, _ in parts} == bases | {train_ctc.UNHEARD_BASE}
     assert not {variant for _, variant in parts} & set(testset.ESPEAK_VARIANTS["heldout"])
     texts = train_ctc.training_texts(random.Random(1), 2000)
     # the held-out split's own carriers never appear
