@@ -57,9 +57,10 @@ from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
 from ivr.understanding import Asked, Expect, IntentMatch, Understood, YesNo, understand
-from ivr.understanding.intents import ACT_CONFIDENCE
+from ivr.understanding.intents import learned_request
 from ivr.understanding.languages import language_for
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
+from ivr.understanding.learned import LEARNED_CONFIDENCE
 from ivr.understanding.temperature import says_only_bounds
 from ivr.understanding.text import normalize
 from ivr.understanding.yes_no import says_neither
@@ -382,19 +383,27 @@ class Recognizer:
             if understood is not None:
                 extra["not_confident"] = {"value": understood.value, "confidence": confidence}
             understood, confidence = None, 0.0
+        learned = None if doubted(plain_text) else learned_request(plain_text)
+        if expect == "intent" and understood is None and learned is not None:
+            # no hypothesis holds a request the rules know: the learned word weights read
+            # Whisper's plain words (after the vote: inside it, their weak readings of
+            # misheard hypotheses thinned out the votes for a request said plainly)
+            understood, confidence, chosen_text = learned, learned.confidence, plain_text
+            extra["learned_request"] = True
         intent = None
         if expect != "intent":
             _, intent_match, _ = self._choose(hypotheses, "intent", Asked())
-            intent = intent_match if isinstance(intent_match, IntentMatch) else None
+            intent = intent_match if isinstance(intent_match, IntentMatch) else learned
         if (
             by_reader
             and intent is not None
-            and intent.confidence >= ACT_CONFIDENCE
+            and intent.confidence > LEARNED_CONFIDENCE
             and extra["reader"].get("whisper_heard_no_number")
         ):
             # "Sorry, can you repeat that?" with no number in Whisper's words: a request, not a
-            # temperature the head made of "sorry" ("forty"). A request too weak for the
-            # dialogue to act on (from words misheard: "What do you kill?") does not count.
+            # temperature the head made of "sorry" ("forty"). A request too weak to be taken
+            # over an answer (from words misheard: "What do you kill?"; or read by the learned
+            # word weights alone) does not count.
             if understood is not None:
                 extra["reader"]["request_not_number"] = understood.value
             understood, confidence, chosen_text = None, 0.0, ""
@@ -643,6 +652,7 @@ class Recognizer:
             language=self.config.language,
             min_c=self.config.temperature_min_c,
             max_c=self.config.temperature_max_c,
+            learned=False,  # every hypothesis by the rules; the learned weights after the vote
         )
 
     def _read_answer(self, frames: np.ndarray, expect: Expect, asked: Asked) -> list[HeadReading]:

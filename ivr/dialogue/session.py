@@ -23,6 +23,7 @@ from ivr.script.model import REPEAT, Script, Step
 from ivr.script.render import fill, spoken_digits, spoken_temperature
 from ivr.understanding import IntentMatch, Temperature, understand
 from ivr.understanding.intents import ACT_CONFIDENCE, asks_to_wait
+from ivr.understanding.learned import LEARNED_CONFIDENCE
 
 log = logging.getLogger(__name__)
 
@@ -384,6 +385,8 @@ class Dialogue:
                 raise _Exit("opted_out")
             return True
         if intent == "human":
+            if not await self._human_confirmed(name, heard):
+                return True
             if await self.channel.staff_free():
                 await self._say_message("human_transfer", messages.human_transfer)
                 if await self.channel.transfer():
@@ -396,23 +399,30 @@ class Dialogue:
         return intent == "repeat"
 
     async def _opt_out_confirmed(self, name: str) -> bool:
+        return await self._confirmed(name, "opt_out", self.script.messages.opt_out_confirm)
+
+    async def _human_confirmed(self, name: str, heard: Heard) -> bool:
+        """A request for a person read by the learned word weights alone ends the call (a
+        transfer, or a call back), so it is asked about first; one the rules read is not."""
+        if heard.intent is not None and heard.intent.confidence > LEARNED_CONFIDENCE:
+            return True
+        return await self._confirmed(name, "human", self.script.messages.human_confirm)
+
+    async def _confirmed(self, name: str, intent: str, question: str) -> bool:
+        """Whether the resident says yes to ``question``, asked about ``intent``."""
         for _ in range(2):
             await self._say(
-                name,
-                "messages.opt_out_confirm",
-                self._text(self.script.messages.opt_out_confirm),
-                True,
-                "confirm",
+                name, f"messages.{intent}_confirm", self._text(question), True, "confirm"
             )
             reply = await self.channel.listen("yes_no")
             self._hear_turn(name, "yes_no", reply)
             if reply.kind == "hangup":
                 raise HungUp
-            if _intent_of(reply) == "opt_out" and self._said(reply, "opt_out"):
+            if _intent_of(reply) == intent and self._said(reply, intent):
                 return True  # said it again in so many words: that is a yes
             if isinstance(reply.value, bool) and reply.confidence >= ACCEPT_CONFIDENCE:
                 return reply.value
-        return False  # never opt someone out on a guess
+        return False  # never act on a guess
 
     def _acting_intent(self, heard: Heard, turn: TurnRecord) -> str | None:
         """The intent to act on instead of the answer, if any.
@@ -426,6 +436,11 @@ class Dialogue:
         intent = _intent_of(heard)
         if intent is None or not _understood(heard):
             return intent
+        if heard.intent is not None and heard.intent.confidence <= LEARNED_CONFIDENCE:
+            # a request only the learned word weights read (or as weak) is never taken over an
+            # answer: "I rang the doctor, didn't go out" answers the question
+            turn.event = "keys" if heard.kind == "keys" else "answer"
+            return None
         said = self._said(heard, intent)
         if heard.confidence < CLEAR_ANSWER and said:
             # "Repeat, please.": a weak answer ("please" as a yes) carried by the words of the

@@ -218,7 +218,8 @@ _GOODBYE = re.compile(r"\b(goodbye|good bye|bye now|have a (good|nice) day)\b")
 
 @dataclass(frozen=True)
 class Question:
-    kind: str  # temperature | went_out | symptoms | heard | confirm | keypad | goodbye | other
+    kind: str  # temperature | went_out | symptoms | heard | confirm | keypad | goodbye | other,
+    # or opt_out_confirm | human_confirm | handover
     text: str
 
 
@@ -227,6 +228,8 @@ def classify(text: str) -> Question:
     lowered = text.lower()
     if re.search(r"not (to )?call you|stop calling|never (to )?call", lowered):
         return Question("opt_out_confirm", text)
+    if re.search(r"like to speak to (a member of )?staff|like to speak to a person", lowered):
+        return Question("human_confirm", text)
     if re.search(r"connect(ing)? you|member of staff will|staff are busy", lowered):
         return Question("handover", text)
     if _CONFIRM.search(lowered):

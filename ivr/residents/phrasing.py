@@ -102,6 +102,9 @@ class Mind:
                 self.persona.opt_out_at is not None and self.questions >= self.persona.opt_out_at
             )
             return self._yes_no("opt_out_confirm", wanted, YES[:4], NO)
+        if question.kind == "human_confirm":
+            wanted = self.persona.human_at is not None and self.questions >= self.persona.human_at
+            return self._yes_no("human_confirm", wanted, YES[:4], NO)
         self.questions += 1
         q = self.questions
         if p.silent_at is not None and q >= p.silent_at:

@@ -210,6 +210,8 @@ class Messages(_Strict):
         "You asked us not to call you again. Is that right? Please say yes or no."
     )
     opt_out: str = "We will not call you again. Goodbye."
+    # asked only when the request for a person was read by learned word weights alone
+    human_confirm: str = "Would you like to speak to a member of staff? Please say yes or no."
     human_transfer: str = "Please hold, I am connecting you to a member of staff."
     human_callback: str = "All our staff are busy. A member of staff will call you back. Goodbye."
     unclear: str = "Sorry, I could not understand. A member of staff may call you. Goodbye."

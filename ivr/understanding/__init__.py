@@ -70,15 +70,17 @@ def understand(
     max_c: float = DEFAULT_MAX_C,
     affirm: Sequence[str] = (),
     deny: Sequence[str] = (),
+    learned: bool = True,
 ) -> Understood | None:
-    """What ``text`` answers to a question expecting ``expect``; None when not understood."""
+    """What ``text`` answers to a question expecting ``expect``; None when not understood.
+    ``learned``: a request no rule finds may be read by the learned word weights."""
     lang = language_for(language) if language else None
     if expect == "temperature":
         return parse_temperature(text, language=lang, min_c=min_c, max_c=max_c)
     if expect == "yes_no":
         return parse_yes_no(text, affirm=affirm, deny=deny)
     if expect == "intent":
-        return parse_intent(text)
+        return parse_intent(text, learned=learned)
     if expect == "choice":
         return parse_choice(text, options)
     if expect == "digits":

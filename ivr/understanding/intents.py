@@ -11,6 +11,7 @@ import re
 
 from rapidfuzz import fuzz
 
+from ivr.understanding.learned import LEARNED_CONFIDENCE, learned_intent
 from ivr.understanding.results import INTENTS, Intent, IntentMatch
 from ivr.understanding.text import normalize, phrase_pattern
 
@@ -80,7 +81,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bwhat(?:'d| did)? (?:you|u) (?:just )?(?:say|said|ask|asked)\b",
         r"\bwhat (?:were|was) you (?:just )?(?:asking|saying|after)\b|\bsay what\b",
         r"\bturn (?:yourself|it|the volume|you) up\b",
-        r"\bmumbl(?:e|es|ing)\b|\bvolume(?:'s| is) (?:very |too |so |really )?low\b",
+        r"\bmumbling\b|\bvolume(?:'s| is) (?:very |too |so |really )?low\b",
         r"\b(?:barely|hardly) (?:hear|make)\b",
         r"\bwhat's that you said\b",
         r"\b(?:didn't|couldn't|can't|don't) (?:catch|hear|understand|follow)\b",
@@ -306,13 +307,30 @@ def _inside(said: str, phrase: str) -> float:
     return min(fuzz.token_set_ratio(said, phrase), in_order)
 
 
-def parse_intent(text: str, *, allowed: tuple[Intent, ...] = INTENTS) -> IntentMatch | None:
-    """The intent of ``text`` among ``allowed``, or None when none stands out."""
+def parse_intent(
+    text: str, *, allowed: tuple[Intent, ...] = INTENTS, learned: bool = True
+) -> IntentMatch | None:
+    """The intent of ``text`` among ``allowed``, or None when none stands out. Where no rule
+    finds one, the learned word weights may (``learned_request``), unless ``learned`` is off."""
     scores = sorted(((s, i) for i, s in intent_scores(text).items() if i in allowed), reverse=True)
     if not scores:
         return None
     best, intent = scores[0]
     runner_up = scores[1][0] if len(scores) > 1 else 0.0
-    if best < MIN_SCORE or best - runner_up < MIN_MARGIN:
+    if best < MIN_SCORE:
+        return learned_request(text, allowed=allowed) if learned else None
+    if best - runner_up < MIN_MARGIN:
         return None
     return IntentMatch(intent, round(min(1.0, best) * min(1.0, (best - runner_up) * 4), 3))
+
+
+def learned_request(text: str, *, allowed: tuple[Intent, ...] = INTENTS) -> IntentMatch | None:
+    """The request the learned word weights read in ``text`` (``ivr.understanding.learned``),
+    at ``LEARNED_CONFIDENCE``; for words no rule found a request in. "Hold on, let me get the
+    thermometer" asks only to wait (its "let me get" is no request), and a repeat declined ("no
+    need to repeat") asks for nothing."""
+    rest = _DECLINED.sub(" ", normalize(text))
+    if asks_to_wait(text) or not rest.strip():
+        return None
+    read = learned_intent(rest)
+    return IntentMatch(read, LEARNED_CONFIDENCE) if read in allowed else None

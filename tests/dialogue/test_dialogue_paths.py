@@ -20,7 +20,8 @@ from ivr.dialogue.channel import Heard
 from ivr.dialogue.results import ResultWriter
 from ivr.households.generate import generate_neighbourhood
 from ivr.script import load_script, load_script_text
-from ivr.understanding import Asked, IntentMatch
+from ivr.understanding import Asked, IntentMatch, understand
+from ivr.understanding.learned import LEARNED_CONFIDENCE
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 CHECKIN = load_script(SCRIPTS / "temperature_checkin.yaml")
@@ -204,6 +205,32 @@ async def test_no_to_the_opt_out_question_is_no_whatever_else_was_heard() -> Non
     )
     result = await Dialogue(CHECKIN, VALUES, channel, Recorder()).run()
     assert not result.opted_out and result.outcome == "completed"
+
+
+async def test_a_person_asked_for_in_learned_words_alone_is_asked_about_first() -> None:
+    # no rule names "nobody real to chat with?"; the learned word weights read a request for
+    # a person, which ends the call (a transfer or a call back): so the robot asks first
+    text = "nobody real to chat with?"
+    read = understand("intent", text)
+    assert isinstance(read, IntentMatch) and read.confidence == LEARNED_CONFIDENCE
+    kept, _, said = await converse(CHECKIN, [text, "no", "36.6", "yes", "no", "no"])
+    assert kept.outcome == "completed" and kept.human is None
+    assert kept.answers == {"temperature": 36.6, "went_out": False, "symptoms": False}
+    assert "robot: Would you like to speak to a member of staff? Please say yes or no." in said
+    moved, _, _ = await converse(CHECKIN, [text, "yes"], staff=True)
+    assert moved.outcome == "transferred" and moved.human == "transferred"
+    # a request the rules read is acted on at once, as before
+    ruled, _, said = await converse(CHECKIN, ["I want to speak to someone"], staff=True)
+    assert ruled.outcome == "transferred" and not any("Would you like" in s for s in said)
+
+
+async def test_a_learned_request_never_wins_over_an_answer() -> None:
+    # a sure yes whose other words the learned weights take for a request for a person
+    text = "yes, a proper staff person would sort this"
+    read = understand("intent", text)
+    assert isinstance(read, IntentMatch) and read.intent == "human"
+    result, _, _ = await converse(CHECKIN, ["36.6", "yes", text, "no"])
+    assert result.human is None and result.answers["went_out"] is True
 
 
 async def test_asking_for_a_person() -> None:

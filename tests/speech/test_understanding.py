@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ivr.understanding import understand, understand_keys
+from ivr.understanding import IntentMatch, learned, understand, understand_keys
 from ivr.understanding.intents import ACT_CONFIDENCE, asks_to_wait
 from ivr.understanding.temperature import may_go_on, says_only_bounds
 from ivr.understanding.yes_no import says_neither
 
-DATA = Path(__file__).resolve().parents[1] / "dialogue" / "data"
+SAID = Path(__file__).resolve().parents[2] / "ivr" / "understanding" / "data" / "said.json"
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,8 @@ DATA = Path(__file__).resolve().parents[1] / "dialogue" / "data"
         ("a hundred and one point two fahrenheit", 38.4),
         ("thirty seven point nought", 37.0),
         ("99", 37.2),
-        ("one oh four", 40.0), ("one oh one point two fahrenheit", 38.4),  # digit by digit
+        ("one oh four", 40.0),
+        ("one oh one point two fahrenheit", 38.4),  # digit by digit
         ("三十六点五", 36.5),
         ("36度5", 36.5),
         ("三十七度二", 37.2),
@@ -294,14 +295,15 @@ def test_intents(text: str, intent: str) -> None:
 
 def test_temperatures_in_own_words() -> None:
     # 70 readings written by people who had not seen the parser (read since)
-    written = json.loads((DATA / "own_temperatures.json").read_text("utf-8"))["temperatures"]
+    said = json.loads(SAID.read_text("utf-8"))["answers"]
+    written = [a for a in said if a["question"] == "temperature"]
     heard = [(t, understand("temperature", t["text"])) for t in written]
     assert [(t["text"], h) for t, h in heard if h is None or h.value != t["label"]] == []
 
 
 def test_requests_in_own_words() -> None:
     # 500 requests written by people who had not seen the cues (read since: a regression set)
-    written = json.loads((DATA / "own_requests.json").read_text("utf-8"))["requests"]
+    written = json.loads(SAID.read_text("utf-8"))["requests"]
     heard = [(r, understand("intent", r["text"])) for r in written]
     missed = [(r["text"], r["label"], h) for r, h in heard if h is None or h.value != r["label"]]
     assert len(missed) <= 1, missed
@@ -435,3 +437,34 @@ def test_a_reading_that_may_go_on(text: str, half_said: bool) -> None:
 )  # fmt: skip
 def test_asking_the_robot_to_wait(text: str, wait: bool) -> None:
     assert asks_to_wait(text) is wait
+
+
+def test_learned_weights_read_requests_they_never_saw() -> None:
+    # every fifth example left out of the learning; of those, requests read right and answers
+    # (and other talk) left alone (measured 102 of 114 right, 1 wrong, 6 of 159 answers taken)
+    examples = learned.examples()
+    model = learned.Model([e for i, e in enumerate(examples) if i % 5])
+    left_out = [e for i, e in enumerate(examples) if not i % 5]
+
+    def read(text: str) -> str | None:
+        posteriors = model.posteriors(text)
+        best = max(posteriors, key=posteriors.__getitem__)
+        return None if posteriors[best] < learned.MIN_POSTERIOR else best
+
+    requests = [(read(t), label) for t, label in left_out if label != learned.ANSWER]
+    answers = [read(t) for t, label in left_out if label == learned.ANSWER]
+    assert sum(got == label for got, label in requests) >= 0.85 * len(requests)
+    assert sum(got not in (None, learned.ANSWER, label) for got, label in requests) <= 3
+    assert sum(got not in (None, learned.ANSWER) for got in answers) <= 0.06 * len(answers)
+
+
+def test_learned_weights_only_where_no_rule_reads_a_request() -> None:
+    ruled = understand("intent", "Can I talk to a real person?")
+    assert isinstance(ruled, IntentMatch) and ruled.confidence > learned.LEARNED_CONFIDENCE
+    unruled = understand("intent", "nobody real to chat with?")
+    assert isinstance(unruled, IntentMatch) and unruled.intent == "human"
+    assert unruled.confidence == learned.LEARNED_CONFIDENCE
+    assert understand("intent", "nobody real to chat with?", learned=False) is None
+    # asking to wait, or declining a repeat, is no request for the learned weights either
+    assert understand("intent", "hold on, let me get the thermometer") is None
+    assert understand("intent", "you don't have to repeat that, thanks") is None
