@@ -138,7 +138,9 @@ CUES: dict[Intent, tuple[str, ...]] = {
     "human": (
         # someone named is not someone asked for: "yes, I went to see someone" answers "did you
         # go out?", so a person counts only after a verb that asks to be put through
-        rf"(?<!didn't )(?<!haven't )(?<!not )\b(?:talk|speak|speaking|connect|transfer|explain|"
+        # nor is one talked to on an outing: "I went to talk to the lady at the chemist"
+        rf"(?<!didn't )(?<!haven't )(?<!not )(?<!went to )(?<!had to )(?<!go to )(?<!been to )"
+        rf"\b(?:talk|speak|speaking|connect|transfer|explain|"
         rf"put me through|put (?:a|an|me|us)|get me|give me|have a word|word with|"
         rf"pass me|hand me over|put me on|hook me up)\b.*\b(?:{_PERSON}|{_DESK})\b",
         # a person asked to ring back: "can a staff member call me back?"
@@ -148,7 +150,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         rf"(?:{_PERSON}|{_DESK}(?: office)?)(?: (?:from|at|in|of) (?:the |your )?(?:\w+ )?\w+)? "
         rf"{_CALL} (?:me|us)\b",
         # "I'd like a staff member to ring me", "a member of staff could give me a call back"
-        rf"\b{_PERSON}\b(?: \w+){{0,4}}? (?:to|could|can|will|would|should) (?:\w+ ){{0,2}}?"
+        # (not "will": "the nurse will call me tomorrow" tells, it does not ask)
+        rf"\b{_PERSON}\b(?: \w+){{0,4}}? (?:to|could|can|would|should) (?:\w+ ){{0,2}}?"
         rf"(?:{_CALL} (?:me|us)|give (?:me|us) a (?:call|ring|bell|buzz))\b",
         r"\b(?:talk|speak) (?:to|with) (?:her|him)\b|\bis (?:mr|mrs|ms|miss) \w+ there\b",
         # put through anywhere: "connect me with the office", "transfer me to the desk"

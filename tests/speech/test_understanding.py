@@ -468,3 +468,15 @@ def test_learned_weights_only_where_no_rule_reads_a_request() -> None:
     # asking to wait, or declining a repeat, is no request for the learned weights either
     assert understand("intent", "hold on, let me get the thermometer") is None
     assert understand("intent", "you don't have to repeat that, thanks") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I went to talk to the lady at the chemist", "Yes, I had to speak to a nurse at the clinic",
+     "No, but the nurse will call me tomorrow"],
+)  # fmt: skip
+def test_a_person_met_or_expected_is_not_asked_for(text: str) -> None:
+    # answers to "did you go out?" that name a person: at most the learned weights' weak
+    # reading, which never wins over the answer and is asked about before it ends a call
+    heard = understand("intent", text)
+    assert heard is None or heard.confidence <= learned.LEARNED_CONFIDENCE, heard
