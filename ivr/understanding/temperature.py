@@ -7,6 +7,7 @@ outside the plausible range instead of guessing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ivr.understanding.languages import Language, detect
@@ -135,6 +136,15 @@ def _shape_at(tokens: list[str], i: int) -> tuple[float | None, float, int] | No
     return float(token), 0.9, 1
 
 
+# A name with a number in it ("N95 masks", "KN95", "FFP2", "covid-19") says no reading; a
+# number with its unit after it ("37c", "98F") does.
+_NAMED_NUMBER = re.compile(r"\b[A-Za-z]+-?\d[\w.]*")
+
+
+def _tokens(text: str, language: Language) -> list[str]:
+    return language.to_digits(_NAMED_NUMBER.sub(" ", text)).split()
+
+
 def _unit_said(tokens: list[str], language: Language) -> TemperatureUnit | None:
     if any(t in language.fahrenheit_words for t in tokens):
         return "F"
@@ -163,7 +173,7 @@ def _temperatures(
     """Every number said in ``text`` that is a plausible body temperature, bounds included,
     in the order said, with the temperature it is."""
     language = language or detect(text)
-    tokens = language.to_digits(text).split()
+    tokens = _tokens(text, language)
     unit = _unit_said(tokens, language)
     return [
         (reading, temperature)
@@ -203,7 +213,7 @@ def may_go_on(
     a whole reading with nothing after it ("thirty six", "it's a hundred and one") or on a
     word that a tenth follows ("thirty six point"); not after a tenth, a half or a unit."""
     language = language or detect(text)
-    tokens = language.to_digits(text).split()
+    tokens = _tokens(text, language)
     if not tokens:
         return False
     if tokens[-1] in DECIMAL_MARKERS or tokens[-1] == "and":

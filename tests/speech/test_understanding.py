@@ -293,6 +293,13 @@ def test_intents(text: str, intent: str) -> None:
     assert result is not None and result.value == intent
 
 
+@pytest.mark.parametrize("text", ["Can I get N95 masks instead?", "Are they KN95 or FFP2?"])
+def test_a_mask_name_is_no_temperature(text: str) -> None:
+    # "N95" had been read as 95 °F (35.0 °C) at 0.85
+    assert understand("temperature", text) is None
+    assert understand("temperature", "体温36度5").value == 36.5  # type: ignore[union-attr]
+
+
 def test_temperatures_in_own_words() -> None:
     # 70 readings written by people who had not seen the parser (read since)
     said = json.loads(SAID.read_text("utf-8"))["answers"]
