@@ -46,7 +46,7 @@ PHRASES: dict[Intent, tuple[str, ...]] = {
 }  # fmt: skip
 KEYWORDS: dict[Intent, tuple[str, ...]] = {
     "repeat": ("repeat", "pardon", "didn't catch", "didn't hear", "can't hear",
-               "come again", "one more time", "once more", "say that", "say it", "missed that",
+               "come again", "one more time", "once more", "missed that",
                "didn't understand", "speak up", "louder", "breaking up", "bad line", "deaf",
                "hard of hearing"),
     "opt_out": ("unsubscribe", "stop calling", "don't call", "do not call", "remove my",
@@ -93,17 +93,24 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:wha|what) (?:did )?(?:you|yuh|u) (?:just )?say\b",
         r"\b(?:nuh|no|not|never) hear\b",  # "me nuh hear you"
         r"\byou (?:cut|cutting|keep cutting|broke|went) (?:out|up)\b|\byou lost me\b",
-        r"\b(?:the )?(?:signal|line|connection|reception)(?:'s| is) (?:terrible|bad|awful|"
-        r"poor|breaking)\b|\bbad (?:signal|connection|reception)\b",
+        r"\b(?:the )?(?:signal|line|connection|reception)(?:'s| is) (?:really |very |so |pretty )?"
+        r"(?:terrible|bad|awful|poor|breaking)\b|\bbad (?:signal|connection|reception)\b",
         r"\b(?:can't|cannot|couldn't) make (?:out|it out|that out|you out)\b",
         r"\bslow down\b",
         r"^(?:(?:a bit|a little|bit|much) )?(?:slower|more slowly)\b",  # "slower, please"
         r"\b(?:very|too|so) quiet\b",
         r"\brun that by me\b",
         r"\b(?:say|tell|read|go over|run through|give)\b.*\bagain\b(?! (?:tomorrow|later|next))",
+        # "say that" asks when it is asked for, not in "how many times do I have to say it"
+        r"(?:^|\b(?:please|can you|could you|would you|will you|just|sorry|pardon|so)\b) ?"
+        r"say (?:it|that)\b|\bsay (?:it|that) (?:once more|one more time|slower|louder|"
+        r"slowly|please)\b",
+        r"\bonly (?:got|heard|caught) (?:half|part|some|bits|a bit)\b",
     ),
     "opt_out": (
-        rf"\b(?:stop|quit|cease|enough|cancel)\b.*\b(?:{_CALL}|bothering)\b",
+        rf"\b(?:stop|quit|cease|enough|cancel|discontinue)\b.*\b(?:{_CALL}|bothering)\b",
+        rf"\b(?:rather|prefer(?: it)? if) you (?:didn't|did not|don't|wouldn't)\b(?: [\w']+){{0,2}}"
+        rf" {_CALL}\b",
         r"\bstop it\b(?!')",
         # near the call: "not sure I'm the right person ..., can somebody ring me back?" asks
         # for a person
@@ -169,9 +176,11 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:robot|machine)\b",
     ),
     "who_is_calling": (
-        r"\bwho(?: the (?:hell|heck|devil|blazes|dickens))?(?:'s| is| are)? "
+        r"\bwho(?: the (?:hell|heck|devil|blazes|dickens)| exactly| actually| really)?"
+        r"(?:'s| is| are)? "
         r"(?:this|that|it|calling|ringing|speaking|there|on the line|dis|dat)\b",
         rf"\bwho\b(?: \w+){{0,2}} {_CALL} (?:me|us|here|this)\b",  # "who dey call me so?"
+        r"\bwho\b(?: [\w']+){0,4} (?:was|is|were) (?:calling|ringing|phoning)\b",
         r"\bwho (?:might|may|would|could) (?:you|this|that) be\b",
         r"\bwho(?:'ve| have) (?:i|we) got\b|\bwho(?:'s| is) asking\b|\bwhose behalf\b",
         r"\b(?:identify|introduce) yourself\b|\bis (?:this|it|that) (?:an? )?official\b",
@@ -185,7 +194,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"committee|council|charity|service)\b",
         r"\bwhat(?:'s| is| are) (?:this |that |it |all this |you )?"
         r"(?:call |calling |ringing |phoning )?(?:about|for|regarding)\b",
-        rf"\bwhy (?:are you|am i|is|do you|you)\b.*\b(?:{_CALL}|getting)\b",
+        rf"\bwhy (?:are you|am i|is|do you|you|would|did|does)\b.*\b(?:{_CALL}|getting)\b",
         r"\bwhat do you want\b",
         r"\bwhy (?:do|would|does) (?:you|they) (?:need|want) to know\b",
         r"\bpurpose of (?:this|the|your|it)\b|\bwhat's the purpose\b",
