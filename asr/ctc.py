@@ -191,6 +191,8 @@ def _integer_forms(n: int) -> list[str]:
     if n >= 100:
         forms += [forms[0].replace("one hundred", "a hundred", 1),
                   forms[0].replace("one hundred", "hundred", 1)]  # fmt: skip
+    if 101 <= n <= 109:
+        forms.append(f"one oh {DIGIT_WORDS[n - 100]}")  # "one oh four"
     return forms
 
 
