@@ -29,6 +29,7 @@ from ivr.script import load_script
 from ivr.speech import Synthesizer
 from ivr.understanding import Asked, understand
 from ivr.understanding.intents import ACT_CONFIDENCE
+from ivr.understanding.learned import LEARNED_CONFIDENCE
 from tests.speech.conftest import spoken
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -434,7 +435,7 @@ def test_the_prompts_own_sentence_heard_by_nothing_else_is_no_answer(
     def choose(plain: list[str], prompted: list[str], head: str = "") -> object:
         hypotheses = [Hypothesis(t, -1.1 - 0.1 * n, False) for n, t in enumerate(plain)]
         hypotheses += [Hypothesis(t, -1.0 - 0.1 * n, True) for n, t in enumerate(prompted)]
-        also = [HeadReading(head, understand("intent", head), 1.0)] if head else []
+        also = [HeadReading(head, understand("intent", head, learned=False), 1.0)] if head else []
         understood = recognizer._choose(hypotheses, "intent", Asked(), also=also)[1]
         return None if understood is None else understood.value
 
@@ -452,7 +453,8 @@ def test_a_near_reading_of_the_answers_head_carries_a_request(recognizer: Recogn
     from ivr.understanding import understand
 
     def head(*readings: tuple[str, float]) -> list[HeadReading]:
-        return [HeadReading(text, understand("intent", text), share) for text, share in readings]
+        # as the recogniser reads them: by the rules (the learned weights come after the vote)
+        return [HeadReading(t, understand("intent", t, learned=False), s) for t, s in readings]
 
     whisper = [Hypothesis("So if you get my gun.", -0.3, False)]  # nothing a request says
     fragment = ("oh you get my thumb this", 0.8)  # the head's best reading: nothing either
@@ -548,3 +550,17 @@ def test_views_are_encoded_in_one_batch_like_single_windows(
     gone = threading.Event()
     gone.set()
     assert recognizer._view_frames(audio, gone) is None  # abandoned: no encode
+
+
+def test_learned_weights_read_whisper_words_after_the_vote(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    """No rule finds a request in "nobody real to chat with?"; the learned word weights read
+    Whisper's plain words once the vote found nothing, weakly (asked about before acting)."""
+    pcm = spoken(bot_voice, "Is there nobody real to chat with?")
+    asked = recognizer.recognize_sync(pcm, "intent")
+    assert asked.value == "human", (asked.text, asked.extra)
+    assert asked.confidence == LEARNED_CONFIDENCE and asked.extra.get("learned_request")
+    # whatever was expected, it is noticed as a request
+    side = recognizer.recognize_sync(pcm, "yes_no")
+    assert side.intent is not None and side.intent.value == "human", side.extra
