@@ -207,7 +207,10 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:are you|is (?:this|that|it)|am i (?:talking|speaking) to) (?:just )?(?:a |an )?"
         r"(?:robot|computer|machine|recording|bot)\b",
         r"\bwho\b.*\byou(?: were| are|'re)\b",  # "who did you say you were?"
-        r"\bon behalf of\b|\bwho(?:'s| is) behind\b|\bis (?:this|it|that) (?:for )?real\b",
+        # "on behalf of" asked after, not in "thirty nine and a half" misheard ("now I'm on
+        # behalf of the brief")
+        r"\b(?:who|whom|which|what)\b.*\bon behalf of\b|\bon behalf of (?:who|whom|which|what)\b",
+        r"\bwho(?:'s| is) behind\b|\bis (?:this|it|that) (?:for )?real\b",
         r"\byou(?:'re| are)? (?:the )?(?:government|council|police|authorities)\b",
         r"\bis this (?:really |actually |even |genuinely |truly )?(?:the|a|an) (?:\w+'? )?"
         r"(?:committee|office|"

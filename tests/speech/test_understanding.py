@@ -293,6 +293,14 @@ def test_intents(text: str, intent: str) -> None:
     assert result is not None and result.value == intent
 
 
+def test_a_half_misheard_is_no_request() -> None:
+    # Whisper's words for "thirty nine and a half": "on behalf of" was a question who calls,
+    # and the request threw away the head's 39.5
+    assert understand("intent", "Okay, now I'm on behalf of the brief.", learned=False) is None
+    asked = understand("intent", "Who are you calling on behalf of?")
+    assert asked is not None and asked.value == "who_is_calling"
+
+
 @pytest.mark.parametrize("text", ["Can I get N95 masks instead?", "Are they KN95 or FFP2?"])
 def test_a_mask_name_is_no_temperature(text: str) -> None:
     # "N95" had been read as 95 °F (35.0 °C) at 0.85
