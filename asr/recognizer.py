@@ -61,6 +61,7 @@ from ivr.understanding.intents import learned_request
 from ivr.understanding.languages import language_for
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
 from ivr.understanding.learned import LEARNED_CONFIDENCE
+from ivr.understanding.learned import model as learned_model
 from ivr.understanding.temperature import says_only_bounds
 from ivr.understanding.text import normalize
 from ivr.understanding.yes_no import says_neither
@@ -210,6 +211,7 @@ class Recognizer:
         self._answers: CtcHead | None = None
         if config.answer_reader and model_name == "tiny.en" and ANSWER_WEIGHTS.is_file():
             self._answers = CtcHead.load(ANSWER_WEIGHTS)
+        learned_model()  # the request weights are learned here (~20 ms), not in a first turn
         # cost accounting: recognitions run, and speculative ones dropped before they ran
         self._stats_lock = threading.Lock()
         self._ran = 0
