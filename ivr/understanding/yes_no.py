@@ -155,10 +155,11 @@ def parse_yes_no(
     if said in NO_HOMOPHONES:
         return YesNo(False, 0.6)
     taken: list[tuple[int, int]] = []
-    doubt = _accepted(said, _UNSURE, taken)
-    # The question's own phrases are read next (longest first, whichever side), so neither a
-    # neutral nor a generic phrase counts their words: to "any symptoms?" "I'm not well" is a
-    # yes, though it says neither to "did you go out?".
+    # The question's own phrases are read first (longest first, whichever side), so neither
+    # a doubt, a neutral nor a generic phrase counts their words: to "any symptoms?" "I'm not
+    # well" is a yes, though it says neither to "did you go out?"; to "did you hear?" "no
+    # idea" is a no, though elsewhere it is doubt ("I was distracted, I have no idea where to
+    # go" had been a yes, of "I was" and "I have").
     yes = no = 0.0
     affirm, deny = tuple(affirm), tuple(deny)
     if affirm or deny:
@@ -168,6 +169,7 @@ def parse_yes_no(
                 no += QUESTION_WEIGHT
             else:
                 yes += QUESTION_WEIGHT
+    doubt = _accepted(said, _UNSURE, taken)
     asked_yes, asked_no = yes > 0, no > 0
     _accepted(said, _NEUTRAL, taken)
     for phrase in _accepted(said, _GENERIC, taken):
