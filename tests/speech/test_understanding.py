@@ -309,7 +309,7 @@ def test_a_mask_name_is_no_temperature(text: str) -> None:
 
 
 def test_temperatures_in_own_words() -> None:
-    # 70 readings written by people who had not seen the parser (read since)
+    # 100 readings written by people who had not seen the parser (read since)
     said = json.loads(SAID.read_text("utf-8"))["answers"]
     written = [a for a in said if a["question"] == "temperature"]
     heard = [(t, understand("temperature", t["text"])) for t in written]
