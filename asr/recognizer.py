@@ -60,8 +60,8 @@ from ivr.understanding import Asked, Expect, IntentMatch, Understood, YesNo, und
 from ivr.understanding.intents import learned_request
 from ivr.understanding.languages import language_for
 from ivr.understanding.languages.en import DECIMAL_MARKERS, is_number_word
-from ivr.understanding.learned import LEARNED_CONFIDENCE
 from ivr.understanding.learned import model as learned_model
+from ivr.understanding.learned import weak_request
 from ivr.understanding.temperature import says_only_bounds
 from ivr.understanding.text import normalize
 from ivr.understanding.yes_no import says_neither
@@ -385,21 +385,24 @@ class Recognizer:
             if understood is not None:
                 extra["not_confident"] = {"value": understood.value, "confidence": confidence}
             understood, confidence = None, 0.0
-        learned = None if doubted(plain_text) else learned_request(plain_text)
-        if expect == "intent" and understood is None and learned is not None:
-            # no hypothesis holds a request the rules know: the learned word weights read
-            # Whisper's plain words (after the vote: inside it, their weak readings of
-            # misheard hypotheses thinned out the votes for a request said plainly)
-            understood, confidence, chosen_text = learned, learned.confidence, plain_text
+
+        def learned() -> IntentMatch | None:
+            # where no hypothesis holds a request the rules know, the learned word weights read
+            # Whisper's plain words (after the vote: inside it, their weak readings of misheard
+            # hypotheses thinned out the votes for a request said plainly)
+            return None if doubted(plain_text) else learned_request(plain_text)
+
+        if expect == "intent" and understood is None and (read := learned()) is not None:
+            understood, confidence, chosen_text = read, read.confidence, plain_text
             extra["learned_request"] = True
         intent = None
         if expect != "intent":
             _, intent_match, _ = self._choose(hypotheses, "intent", Asked())
-            intent = intent_match if isinstance(intent_match, IntentMatch) else learned
+            intent = intent_match if isinstance(intent_match, IntentMatch) else learned()
         if (
             by_reader
             and intent is not None
-            and intent.confidence > LEARNED_CONFIDENCE
+            and not weak_request(intent)
             and extra["reader"].get("whisper_heard_no_number")
         ):
             # "Sorry, can you repeat that?" with no number in Whisper's words: a request, not a

@@ -23,7 +23,7 @@ from ivr.script.model import REPEAT, Script, Step
 from ivr.script.render import fill, spoken_digits, spoken_temperature
 from ivr.understanding import IntentMatch, Temperature, understand
 from ivr.understanding.intents import ACT_CONFIDENCE, asks_to_wait
-from ivr.understanding.learned import LEARNED_CONFIDENCE
+from ivr.understanding.learned import weak_request
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +404,7 @@ class Dialogue:
     async def _human_confirmed(self, name: str, heard: Heard) -> bool:
         """A request for a person read by the learned word weights alone ends the call (a
         transfer, or a call back), so it is asked about first; one the rules read is not."""
-        if heard.intent is not None and heard.intent.confidence > LEARNED_CONFIDENCE:
+        if not weak_request(heard.intent):
             return True
         return await self._confirmed(name, "human", self.script.messages.human_confirm)
 
@@ -436,7 +436,7 @@ class Dialogue:
         intent = _intent_of(heard)
         if intent is None or not _understood(heard):
             return intent
-        if heard.intent is not None and heard.intent.confidence <= LEARNED_CONFIDENCE:
+        if weak_request(heard.intent):
             # a request only the learned word weights read (or as weak) is never taken over an
             # answer: "I rang the doctor, didn't go out" answers the question
             turn.event = "keys" if heard.kind == "keys" else "answer"

@@ -28,8 +28,9 @@ from collections import Counter
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from typing import cast
 
-from ivr.understanding.results import INTENTS, Intent
+from ivr.understanding.results import Intent, IntentMatch
 from ivr.understanding.text import normalize
 
 DATA = Path(__file__).with_name("data") / "said.json"
@@ -100,4 +101,10 @@ def learned_intent(text: str) -> Intent | None:
     best = max(posteriors, key=posteriors.__getitem__)
     if best == ANSWER or posteriors[best] < MIN_POSTERIOR:
         return None
-    return next(intent for intent in INTENTS if intent == best)
+    return cast(Intent, best)
+
+
+def weak_request(match: IntentMatch | None) -> bool:
+    """Whether ``match`` is a request read no surer than the learned weights read one: never
+    taken over an understood answer, and a request for a person so read is asked about."""
+    return match is not None and match.confidence <= LEARNED_CONFIDENCE

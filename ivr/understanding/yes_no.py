@@ -46,7 +46,7 @@ NO_PHRASES = (
     "i don't want", "cancel", "nothing like that", "not that i know of", "not me",
     "of course not", "certainly not", "definitely not", "absolutely not", "surely not",
     "i've not", "we didn't", "we haven't", "we don't", "stayed put", "stayed indoors",
-    "not once", "not even once",
+    "not even once",
     "stayed inside", "kept inside", "been indoors", "been in all day", "in all day", "nowhere",
     "not once", "not a bit", "i'm afraid not", "didnae", "nae", "uh uh", "mm mm", "not since",
     "i'm grand", "didn't hear", "did not hear", "haven't heard", "have not heard", "not heard",
