@@ -99,7 +99,8 @@ _NEGATED = re.compile(
     r"wasn't|weren't|won't)(?:\s+(?!just\b|only\b|but\b|except\b)[\w']+){0,3}"
     rf"|\bno(?:\s+[\w']+)?|\b(?:{_DOUBT_WORDS}))\s*$"
 )
-_WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i'm fine",
+_WEAKER = frozenset(normalize(p) for p in {
+                     "okay", "ok", "alright", "all right", "please", "right", "i'm fine",
                      "i feel fine", "i'm ok", "i'm okay", "i'm well", "all good", "it is",
                      "true", "neither", "nor", "i feel good", "feeling fine", "i'm healthy",
                      "a little", "a bit", "fine with me", "i'm grand", "go on",
@@ -109,6 +110,11 @@ _WEAKER = frozenset({"okay", "ok", "alright", "all right", "please", "right", "i
                      "feeling ill", "feeling poorly", "under the weather", "perfectly healthy",
                      "feeling healthy", "healthy as a horse", "fit as a fiddle", "right as rain",
                      "fit and well", "fighting fit"})  # fmt: skip
+# "It is" answers only as the end of a clause ("yes it is", "it is, thanks"): "it's not clear"
+# and "it's cold" say no yes (Whisper's "It's not clear, it's not clear" for a "not really"
+# had been a sure yes: "it is" was also not weighed as weak, the weak set being unnormalised).
+_CLOSING_ONLY = frozenset({"it's"})
+_CLOSES = re.compile(r"\s*(?:$|(?:yes|yeah|yep|no|nope|thanks|thank you|it's)\b)")
 # A yes carried only by "I did" / "I have" ... is one lost "n't" away from a no: on the telephone
 # test set "I didn't go anywhere" came out as "I did go anywhere" with full confidence.
 _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", "went out",
@@ -126,12 +132,15 @@ def _accepted(
     doubt: re.Pattern[str] | None = None,
 ) -> list[str]:
     """Phrases of ``pattern`` in ``said`` not overlapping ``taken`` (which grows) nor doubted
-    (by ``doubt`` just before them; by default a "not" right before)."""
+    (by ``doubt`` just before them; by default a "not" right before); one of
+    ``_CLOSING_ONLY`` only where it ends a clause."""
     accepted = []
     for match in pattern.finditer(said):
         if any(start < match.end() and match.start() < end for start, end in taken):
             continue
         if (doubt or _DOUBT).search(said[: match.start()]):
+            continue
+        if match.group(0) in _CLOSING_ONLY and not _CLOSES.match(said, match.end()):
             continue
         taken.append(match.span())
         accepted.append(match.group(0))

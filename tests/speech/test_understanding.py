@@ -335,6 +335,18 @@ def test_not_well_alone_answers_neither_question() -> None:
     assert sure_no is not None and sure_no.value is False and sure_no.confidence >= 0.8
 
 
+def test_it_is_answers_only_where_it_ends_a_clause() -> None:
+    # Whisper's "It's not clear, it's not clear" for a "not really" had been a yes at 1.0
+    for text in ("It's not clear, it's not clear", "It is cold today.", "It is not."):
+        assert understand("yes_no", text) is None, text
+    bare = understand("yes_no", "It is.")
+    assert bare is not None and bare.value is True and bare.confidence < 0.8  # read back
+    sure = understand("yes_no", "Yes, it is.")
+    assert sure is not None and sure.value is True and sure.confidence >= 0.8
+    right = understand("yes_no", "It is right.")
+    assert right is not None and right.value is True
+
+
 @pytest.mark.parametrize(
     "text",
     ["No need to repeat, I got it.", "You don't have to repeat that, thanks.",
