@@ -49,7 +49,10 @@ def _index(vocab: tuple[str, ...]) -> dict[str, int]:
 ALIASES = {"degree": "degrees", "centigrade": "celsius"}
 
 WEIGHTS = Path(__file__).with_name("temperature_ctc.npz")
-ANSWER_WEIGHTS = Path(__file__).with_name("answers_ctc.npz")  # yes/no and requests
+ANSWER_WEIGHTS = Path(__file__).with_name("answers_ctc.npz")  # yes/no
+# requests: a head of the answers' words and ~1,000 more, of what people said in their own
+# words (asr.train_ctc --said; docs/decisions.md, "A head that learned people's own words")
+REQUEST_WEIGHTS = Path(__file__).with_name("requests_ctc.npz")
 
 
 def words_of(text: str) -> list[str]:

@@ -44,6 +44,7 @@ import numpy as np
 from asr.canonical import YES_NO_ANSWERS, choose_canonical
 from asr.ctc import (
     ANSWER_WEIGHTS,
+    REQUEST_WEIGHTS,
     CtcHead,
     GrammarReading,
     TemperatureGrammar,
@@ -208,9 +209,11 @@ class Recognizer:
             self._grammar = TemperatureGrammar(
                 temperature_forms(config.temperature_min_c, config.temperature_max_c)
             )
-        self._answers: CtcHead | None = None
-        if config.answer_reader and model_name == "tiny.en" and ANSWER_WEIGHTS.is_file():
-            self._answers = CtcHead.load(ANSWER_WEIGHTS)
+        # yes/no: the answers head; requests: the head that learned people's own words too
+        self._answers: dict[str, CtcHead] = {}
+        if config.answer_reader and model_name == "tiny.en":
+            self._answers = {"yes_no": CtcHead.load(ANSWER_WEIGHTS),
+                             "intent": CtcHead.load(REQUEST_WEIGHTS)}  # fmt: skip
         learned_model()  # the request weights are learned here (~20 ms), not in a first turn
         # cost accounting: recognitions run, and speculative ones dropped before they ran
         self._stats_lock = threading.Lock()
@@ -446,7 +449,7 @@ class Recognizer:
         """Whether a trained head reads answers of this kind."""
         if expect == "temperature":
             return self._reader is not None
-        return self._answers is not None and expect in ("yes_no", "intent")
+        return expect in self._answers
 
     def _read_view(self, frames: np.ndarray, expect: Expect, asked: Asked) -> ViewRead:
         """What the heads read in one view of the answer (its encoder frames)."""
@@ -666,15 +669,15 @@ class Recognizer:
         where the best is a fragment ("oh you get my number this"), a near one often says it
         whole, and a wrong request rarely comes up, so even a small share is evidence
         (docs/decisions.md)."""
-        assert self._answers is not None
-        log_probs = self._answers.log_probs(frames)
+        head = self._answers[expect]
+        log_probs = head.log_probs(frames)
         if expect != "intent" or self.config.answer_beam <= 1:
             # yes/no: its best path alone. Near readings of a yes are often a no ("yeah" /
             # "nah"), and sharing out the head's vote let Whisper win flat disagreements the
             # head had decided (dev sets: 5 and 2 answers worse).
-            best = greedy(log_probs, self._answers.vocab)
+            best = greedy(log_probs, head.vocab)
             return [HeadReading(best.text, self._understand(expect, best.text, asked), 1.0)]
-        readings = beam(log_probs, self._answers.vocab, self.config.answer_beam)
+        readings = beam(log_probs, head.vocab, self.config.answer_beam)
         top = readings[0].log_prob
         weights = [math.exp(r.log_prob - top) for r in readings]
         total = sum(weights)

@@ -21,6 +21,7 @@ import argparse
 import json
 import math
 import random
+import re
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -223,23 +224,63 @@ REQUESTS += (
 )  # fmt: skip
 OPENERS = ("", "", "", "", "sorry", "um", "uh", "well", "oh", "hello", "excuse me", "hi")
 CLOSERS = ("", "", "", "", "please", "thanks", "thank you", "okay", "now")
-ANSWER_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
-    {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS)
-     for t in pool for w in ctc.words_of(t)}
-))  # fmt: skip
 
 
-def answer_texts(rng: random.Random, count: int) -> list[str]:
-    """Answers from our pools with a word or two around them ("sorry, ... please"), and some
-    runs of the vocabulary's words in random order, so that each word is learned in many
-    contexts rather than as part of one sentence. Never a sentence of the held-out split."""
+def _held_out_sentences() -> list[str]:
     from asr.testset import INTENT_PHRASES, YES_NO
 
-    held_out = {" ".join(ctc.words_of(t)) for t, _ in (*YES_NO["heldout"],
-                                                        *INTENT_PHRASES["heldout"])}  # fmt: skip
-    pools = (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS)
-    weights = (0.3, 0.3, 0.3, 0.1)
-    words = ANSWER_VOCAB[2:]
+    return [" ".join(ctc.words_of(t)) for t, _ in (*YES_NO["heldout"], *INTENT_PHRASES["heldout"])]
+
+
+def _spoken(text: str) -> str:
+    """A written sentence as the heads' transcripts are: lower case, words and apostrophes."""
+    return " ".join(re.findall(r"[a-z']+", text.lower().replace("’", "'"))).strip("'")
+
+
+def _said_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What people said in their own words (``ivr/understanding/data/said.json``, the sets the
+    learned request weights learn from): requests, yes/no answers and other remarks. Left
+    out: readings with digits, and every sentence that holds a held-out sentence of two words
+    or more ("Who am I speaking to?" was written by a helper too), so that the held-out split
+    stays unheard by the head (a test checks)."""
+    said = json.loads(SAID.read_text("utf-8"))
+    long_held_out = [f" {h} " for h in _held_out_sentences() if len(h.split()) > 1]
+
+    def pool(entries: list[dict[str, str]]) -> tuple[str, ...]:
+        texts = {_spoken(e["text"]) for e in entries if not re.search(r"\d", e["text"])}
+        kept = (t for t in texts if t and not any(h in f" {t} " for h in long_held_out))
+        return tuple(sorted(kept))
+
+    yes_no = [e for e in said["answers"] if e["label"] in ("yes", "no")]
+    return pool(said["requests"]), pool(yes_no), pool(said["other"])
+
+
+SAID = Path(__file__).resolve().parents[1] / "ivr" / "understanding" / "data" / "said.json"
+SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER = _said_pools()
+ANSWER_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
+    {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS,
+                    SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER)
+     for t in pool for w in ctc.words_of(t)}
+))  # fmt: skip
+# the vocabulary before the said pools (the shipped head until 2026-11-27 evening)
+OUR_WORDS = {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS)
+             for t in pool for w in ctc.words_of(t)}  # fmt: skip
+
+
+def answer_texts(rng: random.Random, count: int, said: bool = False) -> list[str]:
+    """Answers from our pools with a word or two around them ("sorry, ... please"), and some
+    runs of the vocabulary's words in random order, so that each word is learned in many
+    contexts rather than as part of one sentence; with ``said``, half of them from what
+    people said in their own words (``SAID_REQUESTS`` ...). Never a sentence of the held-out
+    split."""
+    held_out = set(_held_out_sentences())
+    pools: tuple[tuple[str, ...], ...] = (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS)
+    weights: tuple[float, ...] = (0.3, 0.3, 0.3, 0.1)
+    words = tuple(sorted(OUR_WORDS))
+    if said:
+        pools += (SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER)
+        weights = (0.15, 0.15, 0.15, 0.05, 0.3, 0.12, 0.08)
+        words = ANSWER_VOCAB[2:]
     texts: list[str] = []
     while len(texts) < count:
         if rng.random() < 0.1:
@@ -300,21 +341,23 @@ def build_data(
     task: str = "temperature",
     flite: bool = False,
     accents: tuple[str, ...] = (),
+    said: bool = False,
 ) -> Path:
     """Synthesise ``count`` answers and store their encoder frames; returns the .npz path.
-    ``flite``, ``accents``: more voices (``training_voices``)."""
+    ``flite``, ``accents``: more voices (``training_voices``); ``said``: answers of the
+    answers task in people's own words too (``answer_texts``)."""
     from asr.recognizer import Recognizer
     from ivr.config import Settings
 
     prefix = "" if task == "temperature" else f"{task}-"
     heard = {(): "", ACCENT_BASES: "-accents"}.get(accents, f"-accents{len(accents)}")
-    name = f"s{seed}-n{count}{'-flite' if flite else ''}{heard}"
+    name = f"s{seed}-n{count}{'-flite' if flite else ''}{heard}{'-said' if said else ''}"
     out = folder / f"{prefix}frames-{name}.npz"
     if out.is_file():
         return out
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"ctc-{seed}" if task == "temperature" else f"ctc-{task}-{seed}")
-    texts = training_texts(rng, count) if task == "temperature" else answer_texts(rng, count)
+    texts = training_texts(rng, count) if task == "temperature" else answer_texts(rng, count, said)
     voices = training_voices(rng, flite, accents)
     chosen = [rng.choice(voices) for _ in texts]
     babble = [_speak(v, "the market is open until six and the bus comes at noon") for v in
@@ -410,10 +453,14 @@ def train(
     }  # fmt: skip
     if start is not None:
         with np.load(start) as npz:
-            if npz["wo"].shape != (hidden, classes):
-                raise ValueError(f"{start}: a head of another size or vocabulary")
-            params = {name: jnp.asarray(npz[name], jnp.float32) for name in params}
+            if npz["wo"].shape[0] != hidden:
+                raise ValueError(f"{start}: a head of another size ({npz['wo'].shape[0]})")
+            loaded = {name: np.asarray(npz[name], np.float32) for name in params}
             mean, std = npz["mean"], npz["std"]
+            had = tuple(str(w) for w in npz["vocab"]) if "vocab" in npz.files else ctc.VOCAB
+        if had != vocab:
+            loaded["wo"], loaded["bo"] = _widened(loaded["wo"], loaded["bo"], had, vocab)
+        params = {name: jnp.asarray(value) for name, value in loaded.items()}
 
     def conv(x: jax.Array, w: jax.Array, b: jax.Array) -> jax.Array:
         # x [B, T, C], w [K, C, O]
@@ -529,6 +576,21 @@ def train(
     return validation
 
 
+def _widened(
+    wo: np.ndarray, bo: np.ndarray, had: tuple[str, ...], vocab: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A head's projection carried over to a wider vocabulary: each word it knew keeps its
+    column; a new word starts as the head's "any other word" did, made rarer, so that the
+    head begins by reading what it read before."""
+    index = {word: i for i, word in enumerate(had)}
+    if missing := [w for w in had if w not in set(vocab)]:
+        raise ValueError(f"the new vocabulary drops words the head knew: {missing[:5]}")
+    other = index[ctc.OTHER]
+    columns = [index.get(word, other) for word in vocab]
+    new = np.array([word not in index for word in vocab])
+    return wo[:, columns], (bo[columns] - 4.0 * new).astype(bo.dtype)
+
+
 def _validation_voice(voice: str) -> bool:
     """A sixth of the espeak variants (and no piper voice) are kept for validation."""
     parts = espeak_parts(voice)
@@ -575,6 +637,10 @@ def main() -> None:
         "--every-accent", type=int, nargs="*", default=[], metavar="SEED",
         help="seeds whose espeak-ng voices include all four held-out accents (EVERY_ACCENT_BASES)",
     )  # fmt: skip
+    parser.add_argument(
+        "--said", type=int, nargs="*", default=[], metavar="SEED",
+        help="answers seeds whose texts are half what people said in their own words (said.json)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path)
     parser.add_argument("--start", type=Path, help="go on from this head instead of from scratch")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
@@ -590,10 +656,12 @@ def main() -> None:
             return EVERY_ACCENT_BASES
         return ACCENT_BASES if seed in args.accents else ()
 
-    data = [build_data(folder, n, seed, args.task, seed in args.flite, accents(seed))
+    data = [build_data(folder, n, seed, args.task, seed in args.flite, accents(seed),
+                       seed in args.said)
             for n, seed in seeds]  # fmt: skip
     vocab = ctc.VOCAB if args.task == "temperature" else ANSWER_VOCAB
-    out = args.out or (ctc.WEIGHTS if args.task == "temperature" else ctc.ANSWER_WEIGHTS)
+    heads = ctc.REQUEST_WEIGHTS if args.said else ctc.ANSWER_WEIGHTS
+    out = args.out or (ctc.WEIGHTS if args.task == "temperature" else heads)
     train(data, out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0], vocab=vocab,
           start=args.start, peak_lr=args.lr)  # fmt: skip
 

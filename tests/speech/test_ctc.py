@@ -163,3 +163,15 @@ def test_the_answers_head_reads_along(
     heard = result.extra["answer_reader"]
     parsed = understand(expect, heard)  # type: ignore[arg-type]
     assert parsed is not None and parsed.value == value, heard
+
+
+def test_requests_are_read_by_a_head_that_knows_people_s_own_words(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    # "time" is no word of the answers head (our own phrasings); people wrote it
+    assert "time" in recognizer._answers["intent"].vocab
+    assert "time" not in recognizer._answers["yes_no"].vocab
+    said = "I missed what you said, can you repeat it one more time"
+    result = recognizer.recognize_sync(spoken(bot_voice, said), "intent")
+    assert result.value == "repeat"
+    assert "time" in result.extra["answer_reader"].split(), result.extra
