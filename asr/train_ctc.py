@@ -10,7 +10,9 @@
 2. Each goes through the recogniser's own front end (speech gate, trim, 10 s window, tiny.en
    encoder); the encoder frames are the head's input.
 3. A three-layer convolutional head is fitted with CTC loss (JAX + optax, the ``train`` extra;
-   nothing of it is needed at run time) and written to ``asr/temperature_ctc.npz``.
+   nothing of it is needed at run time) and written to ``asr/temperature_ctc.npz``; with
+   ``--task answers``, the yes/no head of our own phrasings' words (``answers_ctc.npz``), and
+   with ``--said`` too, the request head of those and people's own words (``requests_ctc.npz``).
 
 Nothing is downloaded; the data lands in ``<cache_dir>/ctc-train/``.
 """
@@ -257,14 +259,17 @@ def _said_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
 
 SAID = Path(__file__).resolve().parents[1] / "ivr" / "understanding" / "data" / "said.json"
 SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER = _said_pools()
+# the answers head's words (yes/no): those of our own phrasings
 ANSWER_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
-    {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS,
-                    SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER)
+    {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS)
      for t in pool for w in ctc.words_of(t)}
 ))  # fmt: skip
-# the vocabulary before the said pools (the shipped head until 2026-11-27 evening)
-OUR_WORDS = {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS)
-             for t in pool for w in ctc.words_of(t)}  # fmt: skip
+# the request head's (``--said``): those and the words of what people said
+REQUEST_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
+    set(ANSWER_VOCAB[2:])
+    | {w for pool in (SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER) for t in pool
+       for w in ctc.words_of(t)}
+))  # fmt: skip
 
 
 def answer_texts(rng: random.Random, count: int, said: bool = False) -> list[str]:
@@ -276,11 +281,11 @@ def answer_texts(rng: random.Random, count: int, said: bool = False) -> list[str
     held_out = set(_held_out_sentences())
     pools: tuple[tuple[str, ...], ...] = (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS)
     weights: tuple[float, ...] = (0.3, 0.3, 0.3, 0.1)
-    words = tuple(sorted(OUR_WORDS))
+    words = ANSWER_VOCAB[2:]
     if said:
         pools += (SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER)
         weights = (0.15, 0.15, 0.15, 0.05, 0.3, 0.12, 0.08)
-        words = ANSWER_VOCAB[2:]
+        words = REQUEST_VOCAB[2:]
     texts: list[str] = []
     while len(texts) < count:
         if rng.random() < 0.1:
@@ -659,9 +664,13 @@ def main() -> None:
     data = [build_data(folder, n, seed, args.task, seed in args.flite, accents(seed),
                        seed in args.said)
             for n, seed in seeds]  # fmt: skip
-    vocab = ctc.VOCAB if args.task == "temperature" else ANSWER_VOCAB
-    heads = ctc.REQUEST_WEIGHTS if args.said else ctc.ANSWER_WEIGHTS
-    out = args.out or (ctc.WEIGHTS if args.task == "temperature" else heads)
+    if args.task == "temperature":
+        vocab, default_out = ctc.VOCAB, ctc.WEIGHTS
+    elif args.said:  # the request head
+        vocab, default_out = REQUEST_VOCAB, ctc.REQUEST_WEIGHTS
+    else:
+        vocab, default_out = ANSWER_VOCAB, ctc.ANSWER_WEIGHTS
+    out = args.out or default_out
     train(data, out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0], vocab=vocab,
           start=args.start, peak_lr=args.lr)  # fmt: skip
 
