@@ -49,6 +49,9 @@ def _index(vocab: tuple[str, ...]) -> dict[str, int]:
 ALIASES = {"degree": "degrees", "centigrade": "celsius"}
 
 WEIGHTS = Path(__file__).with_name("temperature_ctc.npz")
+# Temperature heads, each read under the grammar, their readings averaged: the first, and a
+# second trained apart from scratch (docs/decisions.md, "A second temperature head")
+TEMPERATURE_WEIGHTS = (WEIGHTS, Path(__file__).with_name("temperature_ctc_2.npz"))
 ANSWER_WEIGHTS = Path(__file__).with_name("answers_ctc.npz")  # yes/no
 # requests: a head of the answers' words and ~1,000 more, of what people said in their own
 # words (asr.train_ctc --said; docs/decisions.md, "A head that learned people's own words")

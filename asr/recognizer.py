@@ -45,6 +45,7 @@ from asr.canonical import YES_NO_ANSWERS, choose_canonical
 from asr.ctc import (
     ANSWER_WEIGHTS,
     REQUEST_WEIGHTS,
+    TEMPERATURE_WEIGHTS,
     CtcHead,
     GrammarReading,
     TemperatureGrammar,
@@ -203,9 +204,10 @@ class Recognizer:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asr")
         self._suppress = self._suppressed_tokens()
         self._grammar: TemperatureGrammar | None = None
-        self._reader: CtcHead | None = None
+        # temperatures: heads trained apart, each read under the grammar, readings averaged
+        self._readers: tuple[CtcHead, ...] = ()
         if config.temperature_reader and model_name == "tiny.en":
-            self._reader = CtcHead.load()
+            self._readers = tuple(CtcHead.load(path) for path in TEMPERATURE_WEIGHTS)
             self._grammar = TemperatureGrammar(
                 temperature_forms(config.temperature_min_c, config.temperature_max_c)
             )
@@ -309,7 +311,7 @@ class Recognizer:
         audio, speech_ms, speech_dbfs = self.speech(pcm)
         if audio is None:
             return replace(_nothing(expect, speech_ms, started), speech_dbfs=speech_dbfs)
-        by_reader = expect == "temperature" and self._reader is not None
+        by_reader = expect == "temperature" and bool(self._readers)
         # The head reads temperatures better than prompted decodes (docs/decisions.md): with
         # it, one plain decode is left, for the transcript, the noise guard and intents.
         prompts = () if by_reader else prompts_for(expect, asked.options)
@@ -448,14 +450,18 @@ class Recognizer:
     def _heads_read(self, expect: Expect) -> bool:
         """Whether a trained head reads answers of this kind."""
         if expect == "temperature":
-            return self._reader is not None
+            return bool(self._readers)
         return expect in self._answers
 
     def _read_view(self, frames: np.ndarray, expect: Expect, asked: Asked) -> ViewRead:
         """What the heads read in one view of the answer (its encoder frames)."""
-        if expect == "temperature" and self._reader is not None:
-            assert self._grammar is not None
-            return ViewRead(grammar=self._grammar.read(self._reader.log_probs(frames)))
+        if expect == "temperature" and self._readers:
+            # each head under the grammar, then their value shares averaged: heads trained
+            # apart align their CTC spikes apart, so their frames cannot be averaged
+            grammar = self._grammar
+            assert grammar is not None
+            readings = [grammar.read(head.log_probs(frames)) for head in self._readers]
+            return ViewRead(grammar=GrammarReading.mean(readings))
         if self._heads_read(expect):
             return ViewRead(heard=tuple(self._read_answer(frames, expect, asked)))
         return ViewRead()

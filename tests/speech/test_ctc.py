@@ -140,6 +140,22 @@ def test_the_shipped_head_reads_the_bot_voice(
     assert result.hypotheses and not any(h.prompted for h in result.hypotheses)
 
 
+def test_each_temperature_head_reads_on_its_own(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    # two heads trained apart; their grammar readings are averaged, so each must be a reader
+    assert len(recognizer._readers) == len(ctc.TEMPERATURE_WEIGHTS) == 2
+    grammar = recognizer._grammar
+    assert grammar is not None
+    audio, _, _ = recognizer.speech(spoken(bot_voice, "thirty eight point four"))
+    assert audio is not None
+    frames = recognizer.encoder_frames(audio)
+    readings = [grammar.read(head.log_probs(frames)) for head in recognizer._readers]
+    assert [r.value for r in readings] == [38.4, 38.4]
+    both = ctc.GrammarReading.mean(readings)
+    assert both.value == 38.4 and both.shares[38.4] >= min(r.shares[38.4] for r in readings)
+
+
 def test_the_head_can_be_switched_off(speech_settings, bot_voice: Synthesizer) -> None:
     settings = speech_settings.model_copy(update={"asr_temperature_reader": False})
     recognizer = Recognizer.shared(settings)
