@@ -46,6 +46,7 @@ from asr.testset import (
 )
 from ivr.audio import SAMPLE_RATE, from_float, resample
 from ivr.understanding.languages.en import DIGIT_WORDS, number_words
+from ivr.understanding.learned import DATA as SAID
 
 # Variants that are odd rather than voices (whispering, robots, croaking), and the held-out's.
 _SKIP_VARIANTS = {"whisper", "whisperf", "croak", "Demonic", "UniRobot", "anikaRobot",
@@ -245,7 +246,7 @@ def _said_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     out: readings with digits, and every sentence that holds a held-out sentence of two words
     or more ("Who am I speaking to?" was written by a helper too), so that the held-out split
     stays unheard by the head (a test checks)."""
-    said = json.loads(SAID.read_text("utf-8"))
+    said = json.loads(SAID.read_text("utf-8"))  # what the learned request weights learn from
     long_held_out = [f" {h} " for h in _held_out_sentences() if len(h.split()) > 1]
 
     def pool(entries: list[dict[str, str]]) -> tuple[str, ...]:
@@ -257,7 +258,6 @@ def _said_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     return pool(said["requests"]), pool(yes_no), pool(said["other"])
 
 
-SAID = Path(__file__).resolve().parents[1] / "ivr" / "understanding" / "data" / "said.json"
 SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER = _said_pools()
 # the answers head's words (yes/no): those of our own phrasings
 ANSWER_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
@@ -630,22 +630,18 @@ def main() -> None:
         help="one set of answers is synthesised per seed; the head learns from all of them",
     )  # fmt: skip
     parser.add_argument("--task", choices=("temperature", "answers"), default="temperature")
-    parser.add_argument(
-        "--flite", type=int, nargs="*", default=[], metavar="SEED",
-        help="seeds whose answers are in part spoken by flite's voices (Debian package flite)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--accents", type=int, nargs="*", default=[], metavar="SEED",
-        help="seeds whose espeak-ng voices include the held-out accents but one (ACCENT_BASES)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--every-accent", type=int, nargs="*", default=[], metavar="SEED",
-        help="seeds whose espeak-ng voices include all four held-out accents (EVERY_ACCENT_BASES)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--said", type=int, nargs="*", default=[], metavar="SEED",
-        help="answers seeds whose texts are half what people said in their own words (said.json)",
-    )  # fmt: skip
+    seeds_that = {  # options naming the seeds whose answers are built another way
+        "--flite": "seeds whose answers are in part spoken by flite's voices (Debian package "
+        "flite)",
+        "--accents": "seeds whose espeak-ng voices include the held-out accents but one "
+        "(ACCENT_BASES)",
+        "--every-accent": "seeds whose espeak-ng voices include all four held-out accents "
+        "(EVERY_ACCENT_BASES)",
+        "--said": "answers seeds whose texts are half what people said in their own words "
+        "(said.json)",
+    }
+    for option, text in seeds_that.items():
+        parser.add_argument(option, type=int, nargs="*", default=[], metavar="SEED", help=text)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--start", type=Path, help="go on from this head instead of from scratch")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
