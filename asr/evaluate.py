@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asr.endpointer import Endpointer, cut
 from asr.recognizer import Recognition, Recognizer
@@ -68,6 +70,82 @@ class Evaluation:
 
     def asr_ms(self) -> list[float]:
         return [r.asr_ms for _, r in self.results]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each clip as said and as understood, JSON-ready (``ivr bench speech --clips``)."""
+        return [_row(clip, result) for clip, result in self.results]
+
+
+def _row(clip: Clip, result: Recognition) -> dict[str, Any]:
+    return {
+        "file": clip.file,
+        "split": clip.split,
+        "expect": clip.expect,
+        "said": clip.text,
+        "voice": clip.voice,
+        "noise": clip.noise,
+        "snr_db": clip.snr_db,
+        "label": clip.label,
+        "value": result.value,
+        "confidence": result.confidence,
+        "right": is_correct(clip, result),
+        "heard": result.text,
+    }
+
+
+ROW_FIELDS = ("file", "said", "right", "value")  # what ``changed`` reads of an earlier row
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows an earlier ``--clips`` run wrote (JSON lines); ValueError naming the line
+    that is not one."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}, line {number}: not JSON ({error.msg})") from None
+        missing = [name for name in ROW_FIELDS if not isinstance(row, dict) or name not in row]
+        if missing:
+            raise ValueError(
+                f"{path}, line {number}: no {', '.join(missing)} (not written by --clips?)"
+            )
+        rows.append(row)
+    return rows
+
+
+def changed(earlier: Sequence[dict[str, Any]], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """What changed since an earlier run of the same clips (``ivr bench speech --against``):
+    the clips that turned right, those that turned wrong, and those wrong both times but with
+    another value. Clips the earlier run did not have (another render) are only counted: with
+    CTranslate2 int8, one or two clips in 240 differ from one process to the next anyway."""
+    before = {(row["file"], row["said"]): row for row in earlier}
+    turned: dict[str, list[dict[str, Any]]] = {"right": [], "wrong": [], "other_value": []}
+    unmatched = 0
+    for row in rows:
+        old = before.get((row["file"], row["said"]))
+        if old is None:
+            unmatched += 1
+            continue
+        if old["right"] != row["right"]:
+            kind = "right" if row["right"] else "wrong"
+        elif not row["right"] and old["value"] != row["value"]:
+            kind = "other_value"
+        else:
+            continue
+        turned[kind].append(
+            {key: row[key] for key in ("file", "expect", "said", "voice", "noise", "label")}
+            | {"before": old["value"], "after": row["value"], "heard": row["heard"]}
+        )
+    return {
+        "turned_right": len(turned["right"]),
+        "turned_wrong": len(turned["wrong"]),
+        "wrong_other_value": len(turned["other_value"]),
+        "not_in_earlier": unmatched,
+        "clips": turned["right"] + turned["wrong"] + turned["other_value"],
+    }
 
 
 def evaluate(

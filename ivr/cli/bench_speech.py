@@ -12,10 +12,12 @@ voice family, and the machine's load average, since the 2 cores are shared.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import statistics
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -96,11 +98,26 @@ def bench_speech(
             " never starts count as not understood: never_started)."
         ),
     ] = False,
+    clips_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--clips",
+            help="Write every clip's outcome here (JSON lines: said, label, value, confidence,"
+            " heard), for --against in a later run.",
+        ),
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="An earlier run's --clips file: list the clips that turned right or wrong"
+            " since (same --per-kind and --split).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recognition latency and accuracy (held-out split), synthesis RTF, memory."""
     from asr.endpointer import Endpointer
-    from asr.evaluate import CONFIDENT, KINDS, evaluate
+    from asr.evaluate import CONFIDENT, KINDS, changed, evaluate, read_rows
     from asr.recognizer import Recognizer
     from asr.testset import build, load
     from ivr.audio import duration_s, read_wav
@@ -111,6 +128,12 @@ def bench_speech(
         raise typer.BadParameter("use heldout, dev or speaker", param_hint="--split")
     if not -40.0 <= level_db <= 20.0:
         raise typer.BadParameter("between -40 and 20 dB", param_hint="--level-db")
+    earlier = None
+    if against is not None:  # checked before the run, which takes minutes
+        try:
+            earlier = read_rows(against)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise typer.BadParameter(str(error), param_hint="--against") from None
     splits = ("speaker",) if split == "speaker" else ("dev", "heldout")
     manifest = build(settings.cache_dir, per_kind=per_kind, splits=splits)  # type: ignore[arg-type]
     clips = load(manifest, split)  # type: ignore[arg-type]
@@ -178,6 +201,12 @@ def bench_speech(
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
         "cores": os.cpu_count(),
     }
+    rows = evaluation.rows()
+    if earlier is not None:
+        figures["against"] = {"file": str(against), **changed(earlier, rows)}
+    if clips_out is not None:
+        clips_out.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+        figures["clips_file"] = str(clips_out)
     emit_figures(figures, as_json)
 
 

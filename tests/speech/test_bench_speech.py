@@ -1,10 +1,22 @@
-"""`ivr bench speech`'s grouping of clips (its figures come from running it, not from tests)."""
+"""`ivr bench speech`'s grouping of clips and its clip files (its figures come from running
+it, not from tests)."""
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from asr.evaluate import changed, evaluate, read_rows
+from asr.recognizer import Recognizer
+from asr.testset import Clip
+from ivr.audio import write_wav
+from ivr.cli import app
 from ivr.cli.bench_speech import _accent
+from ivr.speech import Synthesizer
+from tests.speech.conftest import spoken
 
 
 @pytest.mark.parametrize(
@@ -20,3 +32,52 @@ from ivr.cli.bench_speech import _accent
 )
 def test_accent_of_a_voice_spec(voice: str | None, accent: str | None) -> None:
     assert _accent(voice) == accent
+
+
+def test_clip_rows_say_what_turned_right_between_runs(
+    bot_voice: Synthesizer, recognizer: Recognizer, tmp_path: Path
+) -> None:
+    """``--clips`` rows of two real runs, and ``--against``'s account of what changed: run
+    40 dB down, the answers are too quiet to hear; at their level, both are read."""
+    answers = {"fever.wav": ("thirty eight point two", 38.2), "yes.wav": ("yes I did", True)}
+    clips = []
+    for name, (said, label) in answers.items():
+        write_wav(tmp_path / name, spoken(bot_voice, said))
+        expect = "temperature" if isinstance(label, float) else "yes_no"
+        clips.append(Clip(name, "heldout", expect, said, label, "piper", "none", None, 250, 0))
+    quiet = evaluate(recognizer, clips, tmp_path, level_db=-40.0).rows()
+    heard = evaluate(recognizer, clips, tmp_path).rows()
+    assert [(r["file"], r["right"], r["value"]) for r in quiet] == [
+        ("fever.wav", False, None),
+        ("yes.wav", False, None),
+    ]
+    assert [(r["right"], r["value"]) for r in heard] == [(True, 38.2), (True, True)]
+    assert json.loads(json.dumps(heard)) == heard  # what --clips writes reads back the same
+
+    better = changed(quiet, heard)
+    assert (better["turned_right"], better["turned_wrong"], better["not_in_earlier"]) == (2, 0, 0)
+    assert [(c["file"], c["before"], c["after"]) for c in better["clips"]] == [
+        ("fever.wav", None, 38.2),
+        ("yes.wav", None, True),
+    ]
+    worse = changed(heard, quiet)
+    assert (worse["turned_right"], worse["turned_wrong"]) == (0, 2)
+    other = changed(heard[1:], heard)  # another render: the clip is counted, not compared
+    assert (other["turned_right"], other["not_in_earlier"], other["clips"]) == (0, 1, [])
+
+
+def test_against_a_file_not_of_clips_is_refused_before_the_run(tmp_path: Path) -> None:
+    earlier = tmp_path / "earlier.jsonl"
+    row = {"file": "a.wav", "said": "yes", "right": True, "value": True}
+    earlier.write_text(json.dumps(row) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"earlier.jsonl, line 2: not JSON"):
+        read_rows(earlier)
+    earlier.write_text(json.dumps(row) + "\n" + json.dumps({"file": "b.wav"}) + "\n")
+    with pytest.raises(ValueError, match=r"line 2: no said, right, value"):
+        read_rows(earlier)
+    result = CliRunner().invoke(app, ["bench", "speech", "--against", str(earlier), "--json"])
+    assert result.exit_code == 2
+    assert "line 2: no said, right, value" in result.output
+    assert "asr_ms_p50" not in result.output  # refused before anything was measured
+    earlier.write_text(json.dumps(row) + "\n\n", encoding="utf-8")
+    assert read_rows(earlier) == [row]
