@@ -128,6 +128,8 @@ def bench_speech(
         raise typer.BadParameter("use heldout, dev or speaker", param_hint="--split")
     if not -40.0 <= level_db <= 20.0:
         raise typer.BadParameter("between -40 and 20 dB", param_hint="--level-db")
+    if clips_out is not None and not clips_out.parent.is_dir():
+        raise typer.BadParameter(f"no folder {clips_out.parent}", param_hint="--clips")
     earlier = None
     if against is not None:  # checked before the run, which takes minutes
         try:

@@ -66,7 +66,7 @@ def test_clip_rows_say_what_turned_right_between_runs(
     assert (other["turned_right"], other["not_in_earlier"], other["clips"]) == (0, 1, [])
 
 
-def test_against_a_file_not_of_clips_is_refused_before_the_run(tmp_path: Path) -> None:
+def test_clip_files_are_checked_before_the_run(tmp_path: Path) -> None:
     earlier = tmp_path / "earlier.jsonl"
     row = {"file": "a.wav", "said": "yes", "right": True, "value": True}
     earlier.write_text(json.dumps(row) + "\n{not json\n", encoding="utf-8")
@@ -81,3 +81,6 @@ def test_against_a_file_not_of_clips_is_refused_before_the_run(tmp_path: Path) -
     assert "asr_ms_p50" not in result.output  # refused before anything was measured
     earlier.write_text(json.dumps(row) + "\n\n", encoding="utf-8")
     assert read_rows(earlier) == [row]
+    nowhere = tmp_path / "no" / "clips.jsonl"
+    result = CliRunner().invoke(app, ["bench", "speech", "--clips", str(nowhere), "--json"])
+    assert result.exit_code == 2 and "no folder" in result.output
