@@ -48,14 +48,35 @@ def _index(vocab: tuple[str, ...]) -> dict[str, int]:
 
 ALIASES = {"degree": "degrees", "centigrade": "celsius"}
 
+# The Whisper model whose encoder new heads read (``python -m asr.train_ctc --encoder``):
+# the bundled multilingual ``base``, whose frames carry more of what was said than tiny.en's
+# (docs/decisions.md, "Heads on base's encoder"); tiny.en still writes the transcript. A
+# head's file names its encoder; one without a name learned tiny.en's.
+HEAD_ENCODER = "base"
+
 WEIGHTS = Path(__file__).with_name("temperature_ctc.npz")
-# Temperature heads, each read under the grammar, their readings averaged: the first, and a
-# second trained apart from scratch (docs/decisions.md, "A second temperature head")
-TEMPERATURE_WEIGHTS = (WEIGHTS, Path(__file__).with_name("temperature_ctc_2.npz"))
-ANSWER_WEIGHTS = Path(__file__).with_name("answers_ctc.npz")  # yes/no
-# requests: a head of the answers' words and ~1,000 more, of what people said in their own
+# Each kind of answer is read by heads on two encoders, whose readings are averaged (a
+# temperature's) or vote each with its part (a yes/no's, a request's): tiny.en's and base's
+# hear apart, so they err apart (docs/decisions.md, "Heads on base's encoder").
+# Temperatures: two heads on tiny.en's encoder trained apart from scratch (docs/decisions.md,
+# "A second temperature head"), and one on base's.
+TEMPERATURE_WEIGHTS = (
+    WEIGHTS,
+    Path(__file__).with_name("temperature_ctc_2.npz"),
+    Path(__file__).with_name("temperature_base_ctc.npz"),
+)
+# yes/no: a head of our own phrasings' words on tiny.en's encoder, and base's head of those
+# and people's own words (the one that also reads requests)
+ANSWER_WEIGHTS = (
+    Path(__file__).with_name("answers_ctc.npz"),
+    Path(__file__).with_name("requests_base_ctc.npz"),
+)
+# requests: heads of the answers' words and ~1,000 more, of what people said in their own
 # words (asr.train_ctc --said; docs/decisions.md, "A head that learned people's own words")
-REQUEST_WEIGHTS = Path(__file__).with_name("requests_ctc.npz")
+REQUEST_WEIGHTS = (
+    Path(__file__).with_name("requests_ctc.npz"),
+    Path(__file__).with_name("requests_base_ctc.npz"),
+)
 
 
 def words_of(text: str) -> list[str]:
@@ -163,18 +184,26 @@ class CtcHead:
     _lock = threading.Lock()
     _loaded: ClassVar[dict[Path, CtcHead]] = {}
 
-    def __init__(self, params: dict[str, np.ndarray], vocab: tuple[str, ...] = VOCAB) -> None:
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        vocab: tuple[str, ...] = VOCAB,
+        encoder: str = "tiny.en",
+    ) -> None:
         self.params = params
         self.vocab = vocab
+        self.encoder = encoder  # the Whisper model whose encoder frames it reads
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> CtcHead:
         with cls._lock:
             if path not in cls._loaded:
                 with np.load(path) as data:
-                    params = {k: data[k].astype(np.float32) for k in data.files if k != "vocab"}
+                    named = {"vocab", "encoder"}
+                    params = {k: data[k].astype(np.float32) for k in data.files if k not in named}
                     vocab = tuple(str(w) for w in data["vocab"]) if "vocab" in data else VOCAB
-                cls._loaded[path] = cls(params, vocab)
+                    encoder = str(data["encoder"]) if "encoder" in data else "tiny.en"
+                cls._loaded[path] = cls(params, vocab, encoder)
             return cls._loaded[path]
 
     @property

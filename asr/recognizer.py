@@ -10,9 +10,14 @@ How one answer is recognised:
    Whisper's fixed 30 s window would cost 4-7× more for a two-second answer).
 3. The decoder runs twice on that encoding: once with a prompt in the style of
    the expected answer, once with none. Each beam search returns its n best hypotheses.
-   A temperature is read instead by a small CTC head on the same encoder output, under a
-   grammar of every plausible way to say one (``asr.ctc``); the decoder then runs once,
-   without a prompt, for the transcript, the noise guard and requests ("repeat that").
+   A temperature is read instead by small CTC heads under a grammar of every plausible way
+   to say one (``asr.ctc``): two on the same encoder output, one on the multilingual
+   ``base``'s encoder, run on this thread while the decoder works in the pool; their grammar
+   readings are averaged. The decoder then runs once, without a prompt, for the transcript,
+   the noise guard and requests ("repeat that"). Yes/no and requests are read by one head on
+   each encoder too; each head's reading votes with an equal share. Two encoders hear
+   differently enough that together they miss fewer voices than either (docs/decisions.md,
+   "Heads on base's encoder").
 4. Every hypothesis is parsed for the expected answer; parsed values vote with the
    hypothesis' probability. The value with most weight wins; its share is the confidence.
    A yes/no that no hypothesis gives is asked of canonical answers scored by the decoder
@@ -22,7 +27,8 @@ How one answer is recognised:
    confidences are scaled differently and their weak answers were mostly right: kept.
 5. An answer not sure enough to be taken without a read-back is read again by the heads from
    the audio resampled a little up and down (``head_views``: pitch, formants and tempo, as
-   the heads' training varied its voices), one more encode for both views; every view votes,
+   the heads' training varied its voices), one more encode of both views by each encoder;
+   every view votes,
    so a voice the heads hear badly as it is may be heard at another scale.
 """
 
@@ -33,7 +39,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -58,6 +64,7 @@ from asr.model import load_model, resolve_model
 from asr.prompts import prompts_for
 from asr.silero import CHUNK_8K, CHUNK_MS, speech_probabilities
 from ivr.audio import SAMPLE_RATE, resample, to_float
+from ivr.errors import SpeechError
 from ivr.understanding import Asked, Expect, IntentMatch, Understood, YesNo, understand
 from ivr.understanding.intents import learned_request
 from ivr.understanding.languages import language_for
@@ -167,7 +174,7 @@ class RecognizerConfig:
     temperature_min_c: float = 34.0
     temperature_max_c: float = 42.5
     vote_temperature: float = 0.5  # softens hypothesis probabilities before they vote
-    temperature_reader: bool = True  # temperatures read by the CTC head (tiny.en only)
+    temperature_reader: bool = True  # temperatures read by the CTC heads
     answer_reader: bool = True  # yes/no and requests: the answers head's reading votes too
     # its vote, relative to all of Whisper's hypotheses; a little over 1, so that when all of
     # them say one thing and the head another, the head decides (it read "nah" where Whisper
@@ -187,8 +194,15 @@ class Recognizer:
     _shared_lock = threading.Lock()
 
     def __init__(
-        self, model: Any, config: RecognizerConfig, workers: int, model_name: str = ""
+        self,
+        model: Any,
+        config: RecognizerConfig,
+        workers: int,
+        model_name: str = "",
+        load_encoder: Callable[[str], Any] | None = None,
     ) -> None:
+        """``model`` (``model_name``) writes the transcript; ``load_encoder`` loads the model
+        whose encoder the heads read, when it is another (the heads name it)."""
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = model
@@ -206,16 +220,21 @@ class Recognizer:
         self._grammar: TemperatureGrammar | None = None
         # temperatures: heads trained apart, each read under the grammar, readings averaged
         self._readers: tuple[CtcHead, ...] = ()
-        if config.temperature_reader and model_name == "tiny.en":
+        if config.temperature_reader:
             self._readers = tuple(CtcHead.load(path) for path in TEMPERATURE_WEIGHTS)
             self._grammar = TemperatureGrammar(
                 temperature_forms(config.temperature_min_c, config.temperature_max_c)
             )
-        # yes/no: the answers head; requests: the head that learned people's own words too
-        self._answers: dict[str, CtcHead] = {}
-        if config.answer_reader and model_name == "tiny.en":
-            self._answers = {"yes_no": CtcHead.load(ANSWER_WEIGHTS),
-                             "intent": CtcHead.load(REQUEST_WEIGHTS)}  # fmt: skip
+        # yes/no: the answers heads; requests: heads that learned people's own words too
+        self._answers: dict[str, tuple[CtcHead, ...]] = {}
+        if config.answer_reader:
+            self._answers = {
+                expect: tuple(CtcHead.load(path) for path in paths)
+                for expect, paths in (("yes_no", ANSWER_WEIGHTS), ("intent", REQUEST_WEIGHTS))
+            }
+        # the encoders the heads read, by name: the transcript model's own (None), and any
+        # other loaded beside it, whose frames are computed while the transcript is decoded
+        self._encoders = self._head_encoders(model_name, load_encoder)
         learned_model()  # the request weights are learned here (~20 ms), not in a first turn
         # cost accounting: recognitions run, and speculative ones dropped before they ran
         self._stats_lock = threading.Lock()
@@ -223,6 +242,18 @@ class Recognizer:
         self._cancelled = 0
         self._abandoned = 0
         self._viewed = 0
+
+    def _head_encoders(
+        self, model_name: str, load_encoder: Callable[[str], Any] | None
+    ) -> dict[str, Any | None]:
+        """Each encoder a head reads, by name, and its model: None for ``self.model``'s."""
+        heads = [*self._readers, *(h for heads in self._answers.values() for h in heads)]
+        encoders: dict[str, Any | None] = {}
+        for name in sorted({head.encoder for head in heads}):
+            if name != model_name and load_encoder is None:
+                raise SpeechError(f"a CTC head reads {name}'s encoder, and it is not loaded")
+            encoders[name] = None if name == model_name else load_encoder(name)  # type: ignore[misc]
+        return encoders
 
     @property
     def stats(self) -> dict[str, int]:
@@ -252,7 +283,12 @@ class Recognizer:
             answer_reader=settings.asr_answer_reader,
             head_views=tuple(settings.asr_head_views),
         )
-        return cls(model, config, settings.asr_workers, settings.asr_model)
+
+        def load_encoder(name: str) -> Any:
+            folder = resolve_model(name, settings.cache_dir)
+            return load_model(folder, settings.asr_workers, settings.asr_cpu_threads)
+
+        return cls(model, config, settings.asr_workers, settings.asr_model, load_encoder)
 
     @classmethod
     def shared(cls, settings: Settings) -> Recognizer:
@@ -451,19 +487,28 @@ class Recognizer:
         """Whether a trained head reads answers of this kind."""
         if expect == "temperature":
             return bool(self._readers)
-        return expect in self._answers
+        return bool(self._answers.get(expect))
 
-    def _read_view(self, frames: np.ndarray, expect: Expect, asked: Asked) -> ViewRead:
-        """What the heads read in one view of the answer (its encoder frames)."""
+    def _read_view(self, frames: dict[str, np.ndarray], expect: Expect, asked: Asked) -> ViewRead:
+        """What the heads read in one view of the answer (each encoder's frames of it)."""
         if expect == "temperature" and self._readers:
             # each head under the grammar, then their value shares averaged: heads trained
-            # apart align their CTC spikes apart, so their frames cannot be averaged
+            # apart (or on other encoders) align their CTC spikes apart, so their frames
+            # cannot be averaged
             grammar = self._grammar
             assert grammar is not None
-            readings = [grammar.read(head.log_probs(frames)) for head in self._readers]
+            readings = [grammar.read(h.log_probs(frames[h.encoder])) for h in self._readers]
             return ViewRead(grammar=GrammarReading.mean(readings))
         if self._heads_read(expect):
-            return ViewRead(heard=tuple(self._read_answer(frames, expect, asked)))
+            # every head's readings, each head with an equal part of the heads' vote
+            heads = self._answers[expect]
+            return ViewRead(
+                heard=tuple(
+                    replace(reading, share=reading.share / len(heads))
+                    for head in heads
+                    for reading in self._read_answer(head, frames[head.encoder], expect, asked)
+                )
+            )
         return ViewRead()
 
     def _decide(
@@ -496,7 +541,7 @@ class Recognizer:
 
     def _view_frames(
         self, audio: np.ndarray, abandoned: threading.Event | None
-    ) -> list[np.ndarray] | None:
+    ) -> list[dict[str, np.ndarray]] | None:
         """Encoder frames of the answer resampled by each of ``head_views`` (pitch, formants
         and tempo scaled together, as the heads' training scaled its voices), encoded in one
         batch; None if abandoned first."""
@@ -507,8 +552,12 @@ class Recognizer:
         ]
         longest = max(len(clip) for clip in scaled) / WHISPER_RATE
         window_s = max(self.config.view_window_s, longest + 1.0)
-        encoded = np.asarray(self._encode_batch(scaled, window_s))
-        return [_frames_over(encoded[i : i + 1], clip) for i, clip in enumerate(scaled)]
+        views: list[dict[str, np.ndarray]] = [{} for _ in scaled]
+        for name, model in self._encoders.items():
+            encoded = np.asarray(self._encode_batch(scaled, window_s, model))
+            for i, clip in enumerate(scaled):
+                views[i][name] = _frames_over(encoded[i : i + 1], clip)
+        return views
 
     def speech(self, pcm: bytes) -> tuple[np.ndarray | None, float, float]:
         """The answer's audio at 16 kHz, trimmed to the speech with a margin (None when the
@@ -530,21 +579,34 @@ class Recognizer:
         return resample(samples[begin:end], SAMPLE_RATE, WHISPER_RATE), speech_ms, speech_dbfs
 
     def encoder_frames(self, audio: np.ndarray) -> np.ndarray:
-        """The encoder's output over ``audio`` (16 kHz) as the recogniser computes it, one
-        row per 20 ms of audio (the padding's frames dropped)."""
+        """The transcript model's encoder output over ``audio`` (16 kHz) as the recogniser
+        computes it, one row per 20 ms of audio (the padding's frames dropped)."""
         return _frames_over(self._encode_answer(audio), audio)
+
+    def head_frames(self, audio: np.ndarray, encoded: Any = None) -> dict[str, np.ndarray]:
+        """The frames each encoder the heads read gives over ``audio``, by its name: for the
+        transcript model's own, ``encoded`` (its output over the audio) if at hand; every
+        other encodes the same window."""
+        window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
+        frames = {}
+        for name, model in self._encoders.items():
+            if model is None:
+                own = self._encode_answer(audio) if encoded is None else encoded
+                frames[name] = _frames_over(own, audio)
+            else:
+                frames[name] = _frames_over(self._encode_batch([audio], window_s, model), audio)
+        return frames
 
     # -- decoding ------------------------------------------------------------------------------
 
     def _decode(
         self, audio: np.ndarray, prompt_texts: Sequence[str], abandoned: threading.Event | None
-    ) -> tuple[list[Hypothesis], float, np.ndarray] | None:
-        """n-best hypotheses, the no-speech probability and the encoder frames over the audio;
-        None if abandoned after encoding."""
+    ) -> tuple[list[Hypothesis], float, dict[str, np.ndarray]] | None:
+        """n-best hypotheses, the no-speech probability and the heads' encoder frames over
+        the audio (by encoder); None if abandoned after encoding."""
         encoded = self._encode_answer(audio)
         if abandoned is not None and abandoned.is_set():
             return None
-        frames = _frames_over(encoded, audio)
         tok = self.tokenizer
         plain = [*tok.sot_sequence, tok.no_timestamps]
         prompts = [plain]
@@ -568,6 +630,8 @@ class Recognizer:
             )[0]
             for tokens in prompts
         ]
+        # other encoders run on this thread while the decodes run on the model's workers
+        frames = self.head_frames(audio, encoded)
         results = [job.result() for job in pending]
         hypotheses = []
         for index, result in enumerate(results):
@@ -585,15 +649,17 @@ class Recognizer:
         """The encoder output (a CTranslate2 StorageView on the CPU) for a window of audio."""
         return self._encode_batch([audio], window_s)
 
-    def _encode_batch(self, clips: Sequence[np.ndarray], window_s: float) -> Any:
-        """The encoder output for windows of the same length over each of ``clips``, one
-        batch: two 10 s windows cost ~1.6 times one, not twice."""
+    def _encode_batch(self, clips: Sequence[np.ndarray], window_s: float, model: Any = None) -> Any:
+        """``model``'s encoder output (the transcript model's by default) for windows of the
+        same length over each of ``clips``, one batch: two 10 s windows cost ~1.6 times one,
+        not twice."""
         import ctranslate2
 
-        extractor = self.model.feature_extractor
+        model = model or self.model
+        extractor = model.feature_extractor
         window_s = min(30.0, window_s)
         features = np.stack([window_features(extractor, clip, window_s) for clip in clips])
-        return self.model.model.encode(
+        return model.model.encode(
             ctranslate2.StorageView.from_array(np.ascontiguousarray(features)), to_cpu=True
         )
 
@@ -669,13 +735,14 @@ class Recognizer:
             learned=False,  # every hypothesis by the rules; the learned weights after the vote
         )
 
-    def _read_answer(self, frames: np.ndarray, expect: Expect, asked: Asked) -> list[HeadReading]:
-        """The answers head's readings, each with what it says and its share of the head's
+    def _read_answer(
+        self, head: CtcHead, frames: np.ndarray, expect: Expect, asked: Asked
+    ) -> list[HeadReading]:
+        """An answers head's readings, each with what it says and its share of the head's
         vote. For requests, its most probable readings (CTC beam), shared by probability:
         where the best is a fragment ("oh you get my number this"), a near one often says it
         whole, and a wrong request rarely comes up, so even a small share is evidence
         (docs/decisions.md)."""
-        head = self._answers[expect]
         log_probs = head.log_probs(frames)
         if expect != "intent" or self.config.answer_beam <= 1:
             # yes/no: its best path alone. Near readings of a yes are often a no ("yeah" /

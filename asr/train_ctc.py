@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from asr import ctc
+from asr.ctc import HEAD_ENCODER
 from asr.testset import (
     ESPEAK_BASES,
     ESPEAK_VARIANTS,
@@ -81,10 +82,21 @@ TRAIN_NOISES = tuple(kind for kind, _ in NOISES["dev"])
 PREFIXES = ("", "", "", "it's", "it is", "my temperature is", "today it's", "I have", "I got",
             "the thermometer says", "it was", "um", "uh", "well", "let me see", "right now it's",
             "currently", "just", "roughly", "it reads", "this evening", "my reading is",
-            "today", "it says", "hmm")  # fmt: skip
+            "today", "it says", "hmm",
+            # words that sound like numbers ("was" / "one", "for" / "four", "to" / "two") and
+            # times of day, around a reading: base's head heard "was" as "one" and "this" as
+            # "six" where it had learned too few of them (docs/decisions.md)
+            "the reading was", "last night it was", "earlier it was", "when I checked it was",
+            "it was just", "for me it's", "to be honest it's", "the thermometer showed",
+            "I checked and it's", "so it's", "yeah it's", "okay so", "she's got",
+            "he was")  # fmt: skip
 C_SUFFIXES = ("", "", "", "degrees", "degrees celsius", "celsius", "degree", "today", "now",
-              "or so", "I guess", "at the moment", "degrees today")  # fmt: skip
-F_SUFFIXES = ("fahrenheit", "degrees fahrenheit", "fahrenheit today", "", "degrees")
+              "or so", "I guess", "at the moment", "degrees today", "this afternoon",
+              "last night", "tonight", "since yesterday", "when I checked", "so far",
+              "on the thermometer", "I believe", "degrees this evening", "as of now")  # fmt: skip
+F_SUFFIXES = ("fahrenheit", "degrees fahrenheit", "fahrenheit today", "", "degrees",
+              "fahrenheit this afternoon", "degrees fahrenheit last night",
+              "on the thermometer", "fahrenheit I believe")  # fmt: skip
 
 
 def _number_words(rng: random.Random) -> tuple[str, str]:
@@ -347,16 +359,19 @@ def build_data(
     flite: bool = False,
     accents: tuple[str, ...] = (),
     said: bool = False,
+    encoder: str = HEAD_ENCODER,
 ) -> Path:
     """Synthesise ``count`` answers and store their encoder frames; returns the .npz path.
     ``flite``, ``accents``: more voices (``training_voices``); ``said``: answers of the
-    answers task in people's own words too (``answer_texts``)."""
+    answers task in people's own words too (``answer_texts``); ``encoder``: the Whisper
+    model whose encoder hears them (the heads' ``encoder``)."""
     from asr.recognizer import Recognizer
     from ivr.config import Settings
 
     prefix = "" if task == "temperature" else f"{task}-"
     heard = {(): "", ACCENT_BASES: "-accents"}.get(accents, f"-accents{len(accents)}")
     name = f"s{seed}-n{count}{'-flite' if flite else ''}{heard}{'-said' if said else ''}"
+    name += "" if encoder == "tiny.en" else f"-{encoder}"
     out = folder / f"{prefix}frames-{name}.npz"
     if out.is_file():
         return out
@@ -369,7 +384,7 @@ def build_data(
               ("espeak:en-us+m3:170:50", "espeak:en-gb+f3:160:60", "espeak:en-029+m1:150:40",
                "espeak:en-us+f5:180:70")]  # fmt: skip
     babble = [b / (np.sqrt(np.mean(b**2)) or 1.0) for b in babble]
-    recognizer = Recognizer.shared(Settings())
+    recognizer = Recognizer.shared(Settings(asr_model=encoder))
 
     def one(i: int) -> tuple[np.ndarray | None, str, str]:
         pcm = _render(texts[i], chosen[i], zlib.crc32(f"{seed}/{i}".encode()), babble)
@@ -418,10 +433,12 @@ def train(
     vocab: tuple[str, ...] = ctc.VOCAB,
     start: Path | None = None,
     peak_lr: float = 2e-3,
+    encoder: str = HEAD_ENCODER,
 ) -> list[float]:
-    """Fit the head on the answers of ``data_paths`` (``build_data``'s files); writes ``out``
-    each time the validation loss improves and returns the validation losses. ``start``: a
-    head to go on from (its weights and input scaling) instead of random weights."""
+    """Fit the head on the answers of ``data_paths`` (``build_data``'s files, whose frames are
+    ``encoder``'s); writes ``out`` each time the validation loss improves and returns the
+    validation losses. ``start``: a head to go on from (its weights and input scaling)
+    instead of random weights."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -463,6 +480,8 @@ def train(
             loaded = {name: np.asarray(npz[name], np.float32) for name in params}
             mean, std = npz["mean"], npz["std"]
             had = tuple(str(w) for w in npz["vocab"]) if "vocab" in npz.files else ctc.VOCAB
+            if (heard := str(npz["encoder"]) if "encoder" in npz.files else "tiny.en") != encoder:
+                raise ValueError(f"{start}: a head of {heard}'s encoder, not {encoder}'s")
         if had != vocab:
             loaded["wo"], loaded["bo"] = _widened(loaded["wo"], loaded["bo"], had, vocab)
         params = {name: jnp.asarray(value) for name, value in loaded.items()}
@@ -573,7 +592,7 @@ def train(
         )
         if validation[-1] < best:  # written as it improves: a long run can be stopped
             best, saved = validation[-1], True
-            _save(out, params, mean, std, vocab)
+            _save(out, params, mean, std, vocab, encoder)
     if saved:
         print(f"wrote {out} ({out.stat().st_size // 1024} KB)")
     else:
@@ -603,11 +622,17 @@ def _validation_voice(voice: str) -> bool:
 
 
 def _save(
-    out: Path, params: dict, mean: np.ndarray, std: np.ndarray, vocab: tuple[str, ...]
+    out: Path,
+    params: dict,
+    mean: np.ndarray,
+    std: np.ndarray,
+    vocab: tuple[str, ...],
+    encoder: str,
 ) -> None:
     weights = {k: np.asarray(v, dtype=np.float16) for k, v in params.items()}
     if vocab is not ctc.VOCAB:
         weights["vocab"] = np.array(vocab)
+    weights["encoder"] = np.array(encoder)
     partial = out.with_suffix(".part.npz")
     np.savez_compressed(
         partial, mean=mean.astype(np.float32), std=std.astype(np.float32), **weights
@@ -645,6 +670,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--start", type=Path, help="go on from this head instead of from scratch")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    parser.add_argument(
+        "--init-seed", type=int, help="seed of the head's first weights (default: the first --seed)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--encoder", default=HEAD_ENCODER,
+        help="the Whisper model whose encoder the head reads (asr_model's names)",
+    )  # fmt: skip
     args = parser.parse_args()
     folder = Settings().cache_dir / "ctc-train"
     counts = args.answers * len(args.seed) if len(args.answers) == 1 else args.answers
@@ -658,17 +690,20 @@ def main() -> None:
         return ACCENT_BASES if seed in args.accents else ()
 
     data = [build_data(folder, n, seed, args.task, seed in args.flite, accents(seed),
-                       seed in args.said)
+                       seed in args.said, args.encoder)
             for n, seed in seeds]  # fmt: skip
     if args.task == "temperature":
-        vocab, default_out = ctc.VOCAB, ctc.WEIGHTS
+        vocab, kind = ctc.VOCAB, "temperature"
     elif args.said:  # the request head
-        vocab, default_out = REQUEST_VOCAB, ctc.REQUEST_WEIGHTS
+        vocab, kind = REQUEST_VOCAB, "requests"
     else:
-        vocab, default_out = ANSWER_VOCAB, ctc.ANSWER_WEIGHTS
-    out = args.out or default_out
-    train(data, out, epochs=args.epochs, hidden=args.hidden, seed=args.seed[0], vocab=vocab,
-          start=args.start, peak_lr=args.lr)  # fmt: skip
+        vocab, kind = ANSWER_VOCAB, "answers"
+    # asr/temperature_ctc.npz for tiny.en's encoder, asr/temperature_base_ctc.npz for base's
+    encoder = "" if args.encoder == "tiny.en" else f"_{args.encoder}"
+    out = args.out or Path(ctc.__file__).with_name(f"{kind}{encoder}_ctc.npz")
+    init_seed = args.seed[0] if args.init_seed is None else args.init_seed
+    train(data, out, epochs=args.epochs, hidden=args.hidden, seed=init_seed, vocab=vocab,
+          start=args.start, peak_lr=args.lr, encoder=args.encoder)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import pytest
 
 from asr import ctc
 from asr.recognizer import Recognizer
+from ivr.errors import SpeechError
 from ivr.speech import Synthesizer
 from ivr.understanding import understand
 from tests.speech.conftest import spoken
@@ -143,17 +144,50 @@ def test_the_shipped_head_reads_the_bot_voice(
 def test_each_temperature_head_reads_on_its_own(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    # two heads trained apart; their grammar readings are averaged, so each must be a reader
-    assert len(recognizer._readers) == len(ctc.TEMPERATURE_WEIGHTS) == 2
+    # heads trained apart (two on tiny.en's encoder, one on base's); their grammar readings
+    # are averaged, so each must be a reader
+    assert len(recognizer._readers) == len(ctc.TEMPERATURE_WEIGHTS) == 3
     grammar = recognizer._grammar
     assert grammar is not None
     audio, _, _ = recognizer.speech(spoken(bot_voice, "thirty eight point four"))
     assert audio is not None
-    frames = recognizer.encoder_frames(audio)
-    readings = [grammar.read(head.log_probs(frames)) for head in recognizer._readers]
-    assert [r.value for r in readings] == [38.4, 38.4]
+    frames = recognizer.head_frames(audio)
+    readings = [grammar.read(h.log_probs(frames[h.encoder])) for h in recognizer._readers]
+    assert [r.value for r in readings] == [38.4, 38.4, 38.4]
     both = ctc.GrammarReading.mean(readings)
     assert both.value == 38.4 and both.shares[38.4] >= min(r.shares[38.4] for r in readings)
+
+
+def test_heads_read_tiny_en_s_and_base_s_encoders(
+    recognizer: Recognizer, bot_voice: Synthesizer
+) -> None:
+    # tiny.en writes the transcript; its encoder's frames come with the decode, base's are
+    # encoded beside it
+    assert not recognizer.model.model.is_multilingual
+    assert (
+        recognizer._encoders.keys() == {"tiny.en", "base"} and not recognizer._encoders["tiny.en"]
+    )
+    for kind in ("yes_no", "intent"):
+        assert [h.encoder for h in recognizer._answers[kind]] == ["tiny.en", "base"]
+    assert [h.encoder for h in recognizer._readers] == ["tiny.en", "tiny.en", "base"]
+    audio, _, _ = recognizer.speech(spoken(bot_voice, "thirty eight point four"))
+    assert audio is not None
+    frames = recognizer.head_frames(audio)
+    assert np.array_equal(frames["tiny.en"], recognizer.encoder_frames(audio))
+    assert len(frames["tiny.en"]) == len(frames["base"])  # one row per 20 ms in both
+    assert frames["tiny.en"].shape[1] == 384 and frames["base"].shape[1] == 512
+    assert {h.dim for h in recognizer._readers} == {384, 512}
+
+
+def test_a_head_whose_encoder_is_not_loaded_is_refused(recognizer: Recognizer) -> None:
+    heads = object.__new__(Recognizer)  # only the heads: what _head_encoders looks at
+    heads._readers = recognizer._readers
+    heads._answers = {}
+    with pytest.raises(SpeechError, match="reads base's encoder, and it is not loaded"):
+        heads._head_encoders("tiny.en", None)
+    loaded: list[str] = []
+    encoders = heads._head_encoders("tiny.en", lambda name: loaded.append(name) or name)
+    assert encoders == {"base": "base", "tiny.en": None} and loaded == ["base"]
 
 
 def test_the_head_can_be_switched_off(speech_settings, bot_voice: Synthesizer) -> None:
@@ -184,9 +218,12 @@ def test_the_answers_head_reads_along(
 def test_requests_are_read_by_a_head_that_knows_people_s_own_words(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    # "time" is no word of the answers head (our own phrasings); people wrote it
-    assert "time" in recognizer._answers["intent"].vocab
-    assert "time" not in recognizer._answers["yes_no"].vocab
+    # "time" is no word of the tiny.en answers head (our own phrasings); people wrote it, and
+    # the request heads (base's reads yes/no too) know it
+    tiny_answers, base_answers = recognizer._answers["yes_no"]
+    assert "time" not in tiny_answers.vocab
+    assert all("time" in head.vocab for head in recognizer._answers["intent"])
+    assert base_answers is recognizer._answers["intent"][1]
     said = "I missed what you said, can you repeat it one more time"
     result = recognizer.recognize_sync(spoken(bot_voice, said), "intent")
     assert result.value == "repeat"

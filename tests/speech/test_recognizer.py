@@ -482,13 +482,21 @@ def test_the_answers_head_reads_requests_in_n_best_and_yes_no_by_best_path(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
     audio = _answer_audio(recognizer, spoken(bot_voice, "who is calling please"))
-    frames = recognizer.encoder_frames(audio)
-    requests = recognizer._read_answer(frames, "intent", Asked())
-    assert 1 < len(requests) <= recognizer.config.answer_beam
-    assert sum(r.share for r in requests) == pytest.approx(1.0)
-    assert requests[0].understood is not None and requests[0].understood.value == "who_is_calling"
-    yes_no = recognizer._read_answer(frames, "yes_no", Asked())
-    assert [(r.text, r.share) for r in yes_no] == [(requests[0].text, 1.0)]
+    frames = recognizer.head_frames(audio)
+    readings = 0
+    for head in recognizer._answers["intent"]:  # tiny.en's and base's
+        requests = recognizer._read_answer(head, frames[head.encoder], "intent", Asked())
+        readings += len(requests)
+        assert 1 < len(requests) <= recognizer.config.answer_beam
+        assert sum(r.share for r in requests) == pytest.approx(1.0)
+        top = requests[0].understood
+        assert top is not None and top.value == "who_is_calling", head.encoder
+        yes_no = recognizer._read_answer(head, frames[head.encoder], "yes_no", Asked())
+        assert [(r.text, r.share) for r in yes_no] == [(requests[0].text, 1.0)]
+    # in a view, every head's readings vote, each head with an equal part
+    view = recognizer._read_view(frames, "intent", Asked())
+    assert sum(r.share for r in view.heard) == pytest.approx(1.0)
+    assert len(view.heard) == readings  # both heads' readings
 
 
 def test_views_at_other_scales_only_for_an_unsure_answer(
@@ -538,14 +546,21 @@ def test_views_are_encoded_in_one_batch_like_single_windows(
     audio = _answer_audio(recognizer, spoken(bot_voice, "yes I did"))
     views = recognizer._view_frames(audio, None)
     assert views is not None and len(views) == len(recognizer.config.head_views) == 2
-    for factor, frames in zip(recognizer.config.head_views, views, strict=True):
+    window_s = recognizer.config.view_window_s  # every clip here is shorter than it
+    for factor, encoded in zip(recognizer.config.head_views, views, strict=True):
         scaled = resample(audio, round(WHISPER_RATE * factor), WHISPER_RATE)
-        # a faster voice (factor > 1) is shorter: fewer 20 ms frames
-        assert len(frames) == -(-len(scaled) // 320)
-        assert abs(len(frames) - len(audio) / 320 / factor) <= 2
-        window_s = recognizer.config.view_window_s  # every clip here is shorter than it
-        alone = np.asarray(recognizer._encode(scaled, window_s))[0, : len(frames)]
-        assert np.allclose(frames, alone, atol=0.05), np.abs(frames - alone).max()
+        # every encoder a head reads has its frames of every view
+        assert set(encoded) == set(recognizer._encoders) == {"tiny.en", "base"}
+        for name, frames in encoded.items():
+            # a faster voice (factor > 1) is shorter: fewer 20 ms frames
+            assert len(frames) == -(-len(scaled) // 320)
+            assert abs(len(frames) - len(audio) / 320 / factor) <= 2
+            model = recognizer._encoders[name]
+            alone = np.asarray(recognizer._encode_batch([scaled], window_s, model))
+            alone = alone[0, : len(frames)]
+            assert np.allclose(frames, alone, atol=0.05), (name, np.abs(frames - alone).max())
+        # each from its own encoder: tiny.en's frames are 384 wide, base's 512
+        assert encoded["tiny.en"].shape[1] == 384 and encoded["base"].shape[1] == 512
     assert recognizer._view_frames(audio, threading.Event()) is not None
     gone = threading.Event()
     gone.set()
@@ -555,9 +570,9 @@ def test_views_are_encoded_in_one_batch_like_single_windows(
 def test_learned_weights_read_whisper_words_after_the_vote(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
-    """No rule finds a request in "nobody real to chat with?"; the learned word weights read
+    """No rule finds a request in "nobody real I can chat with?"; the learned word weights read
     Whisper's plain words once the vote found nothing, weakly (asked about before acting)."""
-    pcm = spoken(bot_voice, "Is there nobody real to chat with?")
+    pcm = spoken(bot_voice, "Is there nobody real I can chat with?")
     asked = recognizer.recognize_sync(pcm, "intent")
     assert asked.value == "human", (asked.text, asked.extra)
     assert asked.confidence == LEARNED_CONFIDENCE and asked.extra.get("learned_request")

@@ -60,6 +60,11 @@ def test_a_small_head_trains_and_reads(tmp_path: Path) -> None:
     # going on from it starts where it left off, not from random weights
     more = train_ctc.train([data], tmp_path / "more.npz", epochs=1, hidden=32, seed=4, start=out)
     assert more[0] < losses[0]
+    # a head names the encoder whose frames it learned, and goes on only on that encoder's
+    assert reader.encoder == ctc.HEAD_ENCODER and reader.dim == first.shape[1] == 512
+    with pytest.raises(ValueError, match=r"a head of base's encoder, not tiny\.en's"):
+        train_ctc.train([data], tmp_path / "x.npz", epochs=1, hidden=32, seed=4, start=out,
+                        encoder="tiny.en")  # fmt: skip
 
 
 def test_answer_training_shares_no_sentence_with_the_held_out_split() -> None:
