@@ -106,10 +106,17 @@ ECHO_MIN_WORDS = 3
 # The same word three times running ("No, no, no, no.") is Whisper looping on background talk
 # more often than an answer: read back, never taken as said.
 REPEATED_WORD_RUN = 3
-# Yes/no answers and requests weaker than this are read again by the heads at other voice
-# scales (temperatures: those not understood). On the dev sets (dev3h + dev4h) views for every
-# answer below 0.8, the read-back line, gained the same but ran for 46 % and 83 % of them.
+# Yes/no answers and requests weaker than this are read again by the heads of base's encoder
+# and at other voice scales (temperatures: those not understood). On the dev sets (dev3h +
+# dev4h) views for every answer below 0.8, the read-back line, gained the same but ran for
+# 46 % and 83 % of them.
 VIEWS_BELOW = {"yes_no": 0.7, "intent": 0.5}
+# Answers read by the heads of every encoder at once; others by those of the transcript
+# model's encoder first, the rest only when unsure (``VIEWS_BELOW``). base's encoder costs
+# twice tiny.en's: on every answer it took 50 calls at once past 1.5 s a turn. Temperatures,
+# the figure stored, are worth it: on the held-out renders a second look only at unsure ones
+# read 225 of 240 (awb 56 of 60), every one 228 (58).
+EVERY_ENCODER_FIRST = frozenset({"temperature"})
 # With a number word, these make a transcript one that says a number ("point five").
 NUMBER_PARTS = DECIMAL_MARKERS | {"hundred", "half"}
 # Said by Whisper from silence or noise; not an answer to any of our questions on its own.
@@ -242,6 +249,8 @@ class Recognizer:
         self._cancelled = 0
         self._abandoned = 0
         self._viewed = 0
+        self._waiting = 0  # recognitions submitted to the pool that no worker has yet
+        self._without_others = 0
 
     def _head_encoders(
         self, model_name: str, load_encoder: Callable[[str], Any] | None
@@ -263,6 +272,7 @@ class Recognizer:
                 "cancelled_before_running": self._cancelled,
                 "abandoned_after_encoding": self._abandoned,
                 "read_again_in_views": self._viewed,
+                "read_without_other_encoders": self._without_others,
             }
 
     @classmethod
@@ -316,7 +326,9 @@ class Recognizer:
         loop = asyncio.get_running_loop()
         queued = time.perf_counter()
         abandoned = threading.Event()
-        job = self._executor.submit(self.recognize_sync, pcm, expect, asked, abandoned=abandoned)
+        with self._stats_lock:
+            self._waiting += 1
+        job = self._executor.submit(self._run_queued, pcm, expect, asked, abandoned)
         try:
             result = await asyncio.wrap_future(job, loop=loop)
         except asyncio.CancelledError:
@@ -326,9 +338,24 @@ class Recognizer:
             if job.cancelled():
                 with self._stats_lock:
                     self._cancelled += 1
+                    self._waiting -= 1
             raise
         waited_ms = 1000.0 * (time.perf_counter() - queued)
         return _with_asr_ms(result, waited_ms)
+
+    def _run_queued(
+        self, pcm: bytes, expect: Expect, asked: Asked | None, abandoned: threading.Event
+    ) -> Recognition:
+        """A worker's run of a recognition that waited in the pool's queue."""
+        with self._stats_lock:
+            self._waiting -= 1
+        return self.recognize_sync(pcm, expect, asked, abandoned=abandoned)
+
+    def _busy(self) -> bool:
+        """Whether recognitions are waiting for a worker: then the heads of other encoders
+        (base's costs twice tiny.en's) are not read, and the answer waits less."""
+        with self._stats_lock:
+            return self._waiting > 0
 
     def recognize_sync(
         self,
@@ -351,7 +378,10 @@ class Recognizer:
         # The head reads temperatures better than prompted decodes (docs/decisions.md): with
         # it, one plain decode is left, for the transcript, the noise guard and intents.
         prompts = () if by_reader else prompts_for(expect, asked.options)
-        decoded = self._decode(audio, prompts, abandoned)
+        # with recognitions waiting for a worker, the heads of other encoders are not read
+        busy = self._busy()
+        every_encoder = expect in EVERY_ENCODER_FIRST and not busy
+        decoded = self._decode(audio, prompts, abandoned, every_encoder)
         if decoded is None:
             return self._abandon(expect, speech_ms, started)
         hypotheses, no_speech_prob, frames = decoded
@@ -375,18 +405,28 @@ class Recognizer:
 
         weakest = min(confidence, DOUBTFUL_MAX_CONFIDENCE) if doubted(chosen_text) else confidence
         if self._wants_views(expect, understood, weakest):
-            # Too unsure to be taken: the heads read the answer again at other voice
-            # scales, and every view votes (docs/decisions.md).
-            more = self._view_frames(audio, abandoned)
-            if more is None:
+            # Too unsure to be taken: the heads of every encoder read the answer, and again
+            # at other voice scales, and every view votes (docs/decisions.md).
+            busy = self._busy()
+            views = self._view_frames(audio, frames, abandoned, others=not busy)
+            if views is None:
                 return self._abandon(expect, speech_ms, started)
-            read += [self._read_view(view, expect, asked) for view in more]
+            read = [self._read_view(view, expect, asked) for view in views]
             extra["head_views"] = len(read)
             with self._stats_lock:
                 self._viewed += 1
             chosen_text, understood, confidence = self._decide(
                 read, hypotheses, expect, asked, extra
             )
+            frames = views[0]
+        if (
+            busy
+            and set(frames) != set(self._encoders)
+            and (expect in EVERY_ENCODER_FIRST or "head_views" in extra)
+        ):
+            extra["busy_without"] = sorted(set(self._encoders) - set(frames))
+            with self._stats_lock:
+                self._without_others += 1
         neither = expect == "yes_no" and says_neither(
             plain_text, affirm=asked.affirm, deny=asked.deny
         )
@@ -476,9 +516,11 @@ class Recognizer:
     def _wants_views(
         self, expect: Expect, understood: Understood | None, confidence: float
     ) -> bool:
-        """Whether an answer is unsure enough to be read again at other voice scales: a
-        temperature not understood, a yes/no or request weaker than ``VIEWS_BELOW``."""
-        if not self.config.head_views or not self._heads_read(expect):
+        """Whether an answer is unsure enough to be read again by the heads of the other
+        encoders and at other voice scales: a temperature not understood, a yes/no or request
+        weaker than ``VIEWS_BELOW``."""
+        others = any(model is not None for model in self._encoders.values())
+        if not (self.config.head_views or others) or not self._heads_read(expect):
             return False
         below = self.config.min_confidence if expect == "temperature" else VIEWS_BELOW[expect]
         return understood is None or confidence < below
@@ -497,11 +539,15 @@ class Recognizer:
             # cannot be averaged
             grammar = self._grammar
             assert grammar is not None
-            readings = [grammar.read(h.log_probs(frames[h.encoder])) for h in self._readers]
+            readings = [
+                grammar.read(h.log_probs(frames[h.encoder]))
+                for h in self._readers
+                if h.encoder in frames
+            ]
             return ViewRead(grammar=GrammarReading.mean(readings))
         if self._heads_read(expect):
             # every head's readings, each head with an equal part of the heads' vote
-            heads = self._answers[expect]
+            heads = [h for h in self._answers[expect] if h.encoder in frames]
             return ViewRead(
                 heard=tuple(
                     replace(reading, share=reading.share / len(heads))
@@ -540,23 +586,34 @@ class Recognizer:
         return chosen_text, understood, confidence
 
     def _view_frames(
-        self, audio: np.ndarray, abandoned: threading.Event | None
+        self,
+        audio: np.ndarray,
+        first: dict[str, np.ndarray],
+        abandoned: threading.Event | None,
+        others: bool = True,
     ) -> list[dict[str, np.ndarray]] | None:
-        """Encoder frames of the answer resampled by each of ``head_views`` (pitch, formants
-        and tempo scaled together, as the heads' training scaled its voices), encoded in one
-        batch; None if abandoned first."""
+        """Every encoder's frames of the answer as said (``first``: those already at hand,
+        the rest encoded now) and resampled by each of ``head_views`` (pitch, formants and
+        tempo scaled together, as the heads' training scaled its voices), one batch an
+        encoder; without ``others`` only the encoders of ``first``. None if abandoned first."""
         if abandoned is not None and abandoned.is_set():
             return None
         scaled = [
             resample(audio, round(WHISPER_RATE * f), WHISPER_RATE) for f in self.config.head_views
         ]
-        longest = max(len(clip) for clip in scaled) / WHISPER_RATE
+        longest = max(len(clip) for clip in [audio, *scaled]) / WHISPER_RATE
         window_s = max(self.config.view_window_s, longest + 1.0)
-        views: list[dict[str, np.ndarray]] = [{} for _ in scaled]
+        views: list[dict[str, np.ndarray]] = [dict(first), *({} for _ in scaled)]
         for name, model in self._encoders.items():
-            encoded = np.asarray(self._encode_batch(scaled, window_s, model))
-            for i, clip in enumerate(scaled):
-                views[i][name] = _frames_over(encoded[i : i + 1], clip)
+            if not others and name not in first:
+                continue
+            todo = [i for i in range(len(views)) if name not in views[i]]
+            if not todo:
+                continue
+            clips = [audio if i == 0 else scaled[i - 1] for i in todo]
+            encoded = np.asarray(self._encode_batch(clips, window_s, model))
+            for row, (i, clip) in enumerate(zip(todo, clips, strict=True)):
+                views[i][name] = _frames_over(encoded[row : row + 1], clip)
         return views
 
     def speech(self, pcm: bytes) -> tuple[np.ndarray | None, float, float]:
@@ -600,10 +657,14 @@ class Recognizer:
     # -- decoding ------------------------------------------------------------------------------
 
     def _decode(
-        self, audio: np.ndarray, prompt_texts: Sequence[str], abandoned: threading.Event | None
+        self,
+        audio: np.ndarray,
+        prompt_texts: Sequence[str],
+        abandoned: threading.Event | None,
+        every_encoder: bool = False,
     ) -> tuple[list[Hypothesis], float, dict[str, np.ndarray]] | None:
-        """n-best hypotheses, the no-speech probability and the heads' encoder frames over
-        the audio (by encoder); None if abandoned after encoding."""
+        """n-best hypotheses, the no-speech probability and the encoder frames over the audio
+        the heads read first (by encoder); None if abandoned after encoding."""
         encoded = self._encode_answer(audio)
         if abandoned is not None and abandoned.is_set():
             return None
@@ -630,8 +691,16 @@ class Recognizer:
             )[0]
             for tokens in prompts
         ]
-        # other encoders run on this thread while the decodes run on the model's workers
-        frames = self.head_frames(audio, encoded)
+        # the heads on this encoder read at once, those on others (encoded on this thread
+        # while the decodes run on the model's workers) a temperature at once, another
+        # answer only when it is too unsure to be taken (``_view_frames``)
+        frames = {
+            name: _frames_over(encoded, audio)
+            for name, model in self._encoders.items()
+            if model is None
+        }
+        if every_encoder or not frames:  # not frames: no head reads a user's own model's
+            frames = self.head_frames(audio, encoded)
         results = [job.result() for job in pending]
         hypotheses = []
         for index, result in enumerate(results):

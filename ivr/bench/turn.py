@@ -113,6 +113,7 @@ async def run(settings: Settings, db: Database, calls: int, rounds: int = 1) -> 
         "recognitions_cancelled_before_running": recognitions["cancelled_before_running"],
         "recognitions_abandoned_after_encoding": recognitions["abandoned_after_encoding"],
         "recognitions_read_again_in_views": recognitions["read_again_in_views"],
+        "recognitions_read_without_other_encoders": recognitions["read_without_other_encoders"],
         "outcomes": outcomes,
         "wall_s": round(wall, 1),
         "rss_mb": rss_mb(),

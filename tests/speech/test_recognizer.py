@@ -201,8 +201,8 @@ def test_only_a_request_to_act_on_replaces_the_heads_temperature(
     decode = recognizer._decode
 
     def hearing(*words: str):  # type: ignore[no-untyped-def]
-        def misheard(audio, prompts, abandoned):  # type: ignore[no-untyped-def]
-            decoded = decode(audio, prompts, abandoned)
+        def misheard(audio, prompts, abandoned, every_encoder=False):  # type: ignore[no-untyped-def]
+            decoded = decode(audio, prompts, abandoned, every_encoder)
             assert decoded is not None
             heard = [Hypothesis(w, -0.9 - 0.1 * n, False) for n, w in enumerate(words)]
             return heard, decoded[1], decoded[2]
@@ -537,17 +537,21 @@ def test_which_answers_are_read_again_in_views(
     assert wants("intent", "stop calling", 0.49) and not wants("intent", "stop calling", 0.51)
     assert not wants("free", "hello", 0.1)  # no head reads free speech
     monkeypatch.setattr(recognizer, "config", replace(recognizer.config, head_views=()))
-    assert not wants("yes_no", None, 0.0)  # switched off
+    assert wants("yes_no", None, 0.0)  # no views: still read by the heads on base's encoder
+    monkeypatch.setattr(recognizer, "_encoders", {"tiny.en": None})
+    assert not wants("yes_no", None, 0.0)  # neither: switched off
 
 
 def test_views_are_encoded_in_one_batch_like_single_windows(
     recognizer: Recognizer, bot_voice: Synthesizer
 ) -> None:
     audio = _answer_audio(recognizer, spoken(bot_voice, "yes I did"))
-    views = recognizer._view_frames(audio, None)
-    assert views is not None and len(views) == len(recognizer.config.head_views) == 2
+    first = {"tiny.en": recognizer.encoder_frames(audio)}  # what the heads read at once
+    views = recognizer._view_frames(audio, first, None)
+    assert views is not None and len(views) == 1 + len(recognizer.config.head_views) == 3
+    assert views[0]["tiny.en"] is first["tiny.en"]  # not encoded again
     window_s = recognizer.config.view_window_s  # every clip here is shorter than it
-    for factor, encoded in zip(recognizer.config.head_views, views, strict=True):
+    for factor, encoded in zip((1.0, *recognizer.config.head_views), views, strict=True):
         scaled = resample(audio, round(WHISPER_RATE * factor), WHISPER_RATE)
         # every encoder a head reads has its frames of every view
         assert set(encoded) == set(recognizer._encoders) == {"tiny.en", "base"}
@@ -555,16 +559,81 @@ def test_views_are_encoded_in_one_batch_like_single_windows(
             # a faster voice (factor > 1) is shorter: fewer 20 ms frames
             assert len(frames) == -(-len(scaled) // 320)
             assert abs(len(frames) - len(audio) / 320 / factor) <= 2
+            if frames is first.get(name):
+                continue  # the answer's own window, longer than a view's
             model = recognizer._encoders[name]
             alone = np.asarray(recognizer._encode_batch([scaled], window_s, model))
             alone = alone[0, : len(frames)]
             assert np.allclose(frames, alone, atol=0.05), (name, np.abs(frames - alone).max())
         # each from its own encoder: tiny.en's frames are 384 wide, base's 512
         assert encoded["tiny.en"].shape[1] == 384 and encoded["base"].shape[1] == 512
-    assert recognizer._view_frames(audio, threading.Event()) is not None
+    assert recognizer._view_frames(audio, first, threading.Event()) is not None
     gone = threading.Event()
     gone.set()
-    assert recognizer._view_frames(audio, gone) is None  # abandoned: no encode
+    assert recognizer._view_frames(audio, first, gone) is None  # abandoned: no encode
+    # without the other encoders (recognitions waiting): only tiny.en's, of every view
+    alone = recognizer._view_frames(audio, first, None, others=False)
+    assert alone is not None and [set(view) for view in alone] == [{"tiny.en"}] * 3
+
+
+def _base_encodes(recognizer: Recognizer, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the clips base's encoder encodes from now on (one entry a batch)."""
+    base = recognizer._encoders["base"]
+    real = recognizer._encode_batch
+    batches: list[int] = []
+
+    def counted(clips, window_s, model=None):  # type: ignore[no-untyped-def]
+        if model is base:
+            batches.append(len(clips))
+        return real(clips, window_s, model)
+
+    monkeypatch.setattr(recognizer, "_encode_batch", counted)
+    return batches
+
+
+def test_base_s_encoder_reads_temperatures_and_only_unsure_other_answers(
+    recognizer: Recognizer, bot_voice: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """base's encoder costs twice tiny.en's: it reads every temperature, a yes/no or request
+    only when tiny.en's heads left it unsure (with the views, one batch)."""
+    batches = _base_encodes(recognizer, monkeypatch)
+    sure = recognizer.recognize_sync(spoken(bot_voice, "no I stayed at home"), "yes_no")
+    assert sure.value is False and "head_views" not in sure.extra and batches == []
+    temperature = recognizer.recognize_sync(
+        spoken(bot_voice, "thirty six point five"), "temperature"
+    )
+    assert temperature.value == 36.5 and "head_views" not in temperature.extra
+    assert batches == [1]
+    monkeypatch.setattr(recognizer, "_wants_views", lambda *_: True)
+    unsure = recognizer.recognize_sync(spoken(bot_voice, "no I stayed at home"), "yes_no")
+    assert unsure.value is False and unsure.extra["head_views"] == 3
+    assert batches == [1, 3]  # the answer as said and its two views
+    assert "busy_without" not in unsure.extra
+
+
+async def test_with_recognitions_waiting_base_s_encoder_is_not_read(
+    recognizer: Recognizer, bot_voice: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With recognitions queued behind it, an answer is read by tiny.en's heads alone: under
+    load the turn is kept short; the last in the queue is read by every head."""
+    batches = _base_encodes(recognizer, monkeypatch)
+    pcm = spoken(bot_voice, "thirty six point five")
+    hold = threading.Event()
+    before = recognizer.stats["read_without_other_encoders"]
+    # both workers held, so the three recognitions queue behind them
+    held = [recognizer._executor.submit(hold.wait, 30) for _ in range(recognizer.workers)]
+    jobs = [asyncio.create_task(recognizer.recognize(pcm, "temperature")) for _ in range(3)]
+    await asyncio.sleep(0.2)
+    assert recognizer._busy()
+    hold.set()
+    results = await asyncio.wait_for(asyncio.gather(*jobs), timeout=60)
+    assert all(h.result() for h in held)
+    assert [r.value for r in results] == [36.5] * 3
+    without = [r for r in results if r.extra.get("busy_without") == ["base"]]
+    assert 1 <= len(without) <= 2 and "busy_without" not in results[-1].extra
+    assert len(batches) == 3 - len(without)
+    assert recognizer.stats["read_without_other_encoders"] == before + len(without)
+    assert not recognizer._busy()
 
 
 def test_learned_weights_read_whisper_words_after_the_vote(
