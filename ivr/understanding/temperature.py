@@ -51,9 +51,10 @@ def _readings(tokens: list[str], language: Language) -> list[_Reading]:
 
     def bounded(reading: _Reading) -> bool:
         before, after = tokens[: reading.start], unit_free(tokens[reading.end :])
-        return any(_ends_with(before, b) for b in language.bounds_before) or any(
-            _starts_with(after, b) for b in language.bounds_after
+        bound_before = any(_ends_with(before, b) for b in language.bounds_before) and not any(
+            _ends_with(before, r) for r in language.readings_before
         )
+        return bound_before or any(_starts_with(after, b) for b in language.bounds_after)
 
     found = [replace(reading, bounded=bounded(reading)) for reading in _shapes(tokens)]
     for n in range(1, len(found)):

@@ -76,7 +76,7 @@ def test_no_temperature_is_guessed(text: str) -> None:
         "a hundred and one plus", "between thirty seven and thirty eight",
         "thirty seven or thirty eight", "37 to 38", "at least 38.5", "不到三十八度",
         "三十八度以上", "三十七到三十八度", "over thirty eight for 2 days now",
-        "thirty seven and a bit", "38 and a little over",
+        "thirty seven and a bit", "38 and a little over", "anything up to thirty eight",
     ],
 )  # fmt: skip
 def test_a_bound_or_a_range_is_not_a_reading(text: str) -> None:
@@ -93,6 +93,8 @@ def test_a_bound_or_a_range_is_not_a_reading(text: str) -> None:
         ("thirty seven comma two", 37.2),
         ("ninety eight and 6", 36.7),  # not a range: 6 is no temperature
         ("about thirty seven", 37.0),  # an approximation is what was read
+        ("It's come up to thirty seven point eight", 37.8),  # risen to: where it got
+        ("it went up to 38.5 last night", 38.5),
     ],
 )
 def test_readings_beside_bound_words(text: str, celsius: float) -> None:

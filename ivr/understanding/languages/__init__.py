@@ -23,6 +23,8 @@ class Language(Protocol):
     # right before it ("under 38"), right after it and its unit ("38 or more"), and the words
     # between the two ends of a range ("37 to 38", "37 or 38")
     bounds_before: tuple[tuple[str, ...], ...]
+    # words that end with a bound's words and still say a reading ("it's come up to 37.8")
+    readings_before: tuple[tuple[str, ...], ...]
     bounds_after: tuple[tuple[str, ...], ...]
     range_joiners: tuple[tuple[str, ...], ...]
 

@@ -139,6 +139,12 @@ class English:
         for phrase in ("under", "over", "above", "below", "almost", "nearly", "than",
                        "at least", "at most", "up to", "not quite", "between", "beyond")
     )  # fmt: skip
+    # "up to" after a verb of rising says where the thermometer got: a reading
+    readings_before = tuple(
+        (verb, "up", "to")
+        for verb in ("come", "came", "gone", "went", "got", "gotten", "climbed", "crept",
+                     "shot", "risen", "rose", "gets", "goes", "comes", "going")
+    )  # fmt: skip
     bounds_after = (("or", "more"), ("or", "less"), ("or", "above"), ("or", "over"),
                     ("or", "higher"), ("or", "lower"), ("or", "below"), ("or", "under"),
                     ("plus",), ("something",), ("odd",), ("and", "a", "bit"),

@@ -36,6 +36,7 @@ class Chinese:
                      ("接", "近"), ("快",), ("至", "少"), ("最", "多"))  # fmt: skip
     bounds_after = (("以", "上"), ("以", "下"), ("多",))
     range_joiners = (("到",), ("至",), ("或",), ("或", "者"))
+    readings_before: tuple[tuple[str, ...], ...] = ()  # 升到 38 度 holds no bound word
 
     def to_digits(self, text: str) -> str:
         def run_to_digits(match: re.Match[str]) -> str:
