@@ -54,6 +54,11 @@ NO_PHRASES = (
     "haven't set foot", "didn't set foot", "not set foot", "never set foot", "not a sniffle",
     "not a sneeze", "not a single", "perfectly healthy", "feeling healthy", "healthy as a horse",
     "fit as a fiddle", "right as rain", "fit and well", "fighting fit",
+    # a no said with relief, or as far as one has seen
+    "thankfully not", "luckily not", "fortunately not", "gladly not", "not that i've noticed",
+    "not that i noticed", "not that i can tell", "not as far as i know", "haven't noticed",
+    "not noticed", "not so much as", "haven't had either", "had neither", "haven't had any",
+    "not a thing",
 )  # fmt: skip
 UNSURE_PHRASES = (
     "not sure",
