@@ -135,15 +135,18 @@ def _accepted(
     pattern: re.Pattern[str],
     taken: list[tuple[int, int]],
     doubt: re.Pattern[str] | None = None,
+    clauses: tuple[int, ...] = (0,),
 ) -> list[str]:
     """Phrases of ``pattern`` in ``said`` not overlapping ``taken`` (which grows) nor doubted
-    (by ``doubt`` just before them; by default a "not" right before); one of
-    ``_CLOSING_ONLY`` only where it ends a clause."""
+    (by ``doubt`` just before them in their clause, ``clauses`` being where each begins; by
+    default a "not" right before, in any clause); one of ``_CLOSING_ONLY`` only where it ends
+    a clause."""
     accepted = []
     for match in pattern.finditer(said):
         if any(start < match.end() and match.start() < end for start, end in taken):
             continue
-        if (doubt or _DOUBT).search(said[: match.start()]):
+        clause = max(c for c in clauses if c <= match.start()) if doubt else 0
+        if (doubt or _DOUBT).search(said[clause : match.start()]):
             continue
         if match.group(0) in _CLOSING_ONLY and not _CLOSES.match(said, match.end()):
             continue
@@ -164,6 +167,7 @@ def parse_yes_no(
     said = _once(normalize(text))
     if not said:
         return None
+    clauses = _clause_starts(text) if said == normalize(text) else (0,)
     if said in YES_HOMOPHONES:
         return YesNo(True, 0.6)
     if said in NO_HOMOPHONES:
@@ -178,7 +182,10 @@ def parse_yes_no(
     affirm, deny = tuple(affirm), tuple(deny)
     if affirm or deny:
         pattern, denied = _question_phrases(affirm, deny)
-        for phrase in _accepted(said, pattern, taken, _NEGATED):
+        # a question's phrase is negated in its own clause only: "no dry cough" says no
+        # cough, but in "No, just to the chemist" (Whisper's "No" for an "Um") or "No, no,
+        # it's clear" the "no" is an answer of its own, and the two disagree
+        for phrase in _accepted(said, pattern, taken, _NEGATED, clauses):
             if phrase in denied:
                 no += QUESTION_WEIGHT
             else:
@@ -205,6 +212,17 @@ def _question_phrases(
     """A question's phrases as one pattern (longest first, either side), and its no side.
     Built once per question: a recognition parses a dozen readings against the same one."""
     return phrase_pattern(affirm + deny), frozenset(normalize(p) for p in deny)
+
+
+def _clause_starts(text: str) -> tuple[int, ...]:
+    """Where each clause of ``text`` (split at , ; : . ! ?) begins in its normalised form."""
+    starts, at = [], 0
+    for piece in re.split(r"[,;:.!?]+(?=\s|$)", text):
+        words = normalize(piece)
+        if words:
+            starts.append(at)
+            at += len(words) + 1
+    return tuple(starts) or (0,)
 
 
 def _once(said: str) -> str:

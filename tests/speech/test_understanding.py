@@ -186,6 +186,25 @@ def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
     assert understand("yes_no", "feeling well today", **asked).value is False  # type: ignore[arg-type, union-attr]
 
 
+def test_a_no_negates_a_question_phrase_in_its_own_clause_only() -> None:
+    """ "no dry cough" says no cough; in "No, just to the chemist" (Whisper's "No" for an
+    "Um") the "no" is an answer of its own, against the question's phrase: read back, never
+    a sure no (it had been one at 1.0)."""
+    went_out = {"affirm": ["just to the"], "deny": []}
+    for text in ("No just to the chemist", "I didn't go just to the chemist"):
+        negated = understand("yes_no", text, **went_out)  # type: ignore[arg-type]
+        assert negated is None or negated.value is False, text
+    split = understand("yes_no", "No, just to the chemist and back.", **went_out)  # type: ignore[arg-type]
+    assert split is not None and split.confidence < 0.5
+    symptoms = {"affirm": ["dry cough"], "deny": []}
+    no_cough = understand("yes_no", "No, no dry cough.", **symptoms)  # type: ignore[arg-type]
+    assert no_cough is not None and no_cough.value is False
+    heard = understand("yes_no", "No, no, it's clear.", affirm=["clear"])
+    assert heard is not None and heard.confidence < 0.5
+    # a decimal point is no clause's end
+    assert understand("yes_no", "not 36.5 clear", affirm=["clear"]) is None
+
+
 def test_an_answer_written_twice_counts_once() -> None:
     # Whisper often writes an answer twice; twice a weak "please" is no sure yes
     twice = understand("yes_no", "Repeat, please. Repeat, please.")
