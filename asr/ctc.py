@@ -79,6 +79,11 @@ REQUEST_WEIGHTS = (
 )
 
 
+def encoder_of(data: np.lib.npyio.NpzFile) -> str:
+    """The encoder a head's ``.npz`` (opened) names; one without a name learned tiny.en's."""
+    return str(data["encoder"]) if "encoder" in data.files else "tiny.en"
+
+
 def words_of(text: str) -> list[str]:
     return text.lower().replace("-", " ").replace(",", " ").replace(".", " ").split()
 
@@ -202,7 +207,7 @@ class CtcHead:
                     named = {"vocab", "encoder"}
                     params = {k: data[k].astype(np.float32) for k in data.files if k not in named}
                     vocab = tuple(str(w) for w in data["vocab"]) if "vocab" in data else VOCAB
-                    encoder = str(data["encoder"]) if "encoder" in data else "tiny.en"
+                    encoder = encoder_of(data)
                 cls._loaded[path] = cls(params, vocab, encoder)
             return cls._loaded[path]
 

@@ -14,10 +14,11 @@ How one answer is recognised:
    to say one (``asr.ctc``): two on the same encoder output, one on the multilingual
    ``base``'s encoder, run on this thread while the decoder works in the pool; their grammar
    readings are averaged. The decoder then runs once, without a prompt, for the transcript,
-   the noise guard and requests ("repeat that"). Yes/no and requests are read by one head on
-   each encoder too; each head's reading votes with an equal share. Two encoders hear
-   differently enough that together they miss fewer voices than either (docs/decisions.md,
-   "Heads on base's encoder").
+   the noise guard and requests ("repeat that"). Yes/no and requests are read by a head on
+   the same encoder output; by base's head too only when unsure (step 5), each head's
+   reading voting with an equal share. Two encoders hear differently enough that together
+   they miss fewer voices than either (docs/decisions.md, "Heads on base's encoder"). While
+   recognitions wait for a worker, base's heads are not read at all (the turn first).
 4. Every hypothesis is parsed for the expected answer; parsed values vote with the
    hypothesis' probability. The value with most weight wins; its share is the confidence.
    A yes/no that no hypothesis gives is asked of canonical answers scored by the decoder
@@ -27,9 +28,9 @@ How one answer is recognised:
    confidences are scaled differently and their weak answers were mostly right: kept.
 5. An answer not sure enough to be taken without a read-back is read again by the heads from
    the audio resampled a little up and down (``head_views``: pitch, formants and tempo, as
-   the heads' training varied its voices), one more encode of both views by each encoder;
-   every view votes,
-   so a voice the heads hear badly as it is may be heard at another scale.
+   the heads' training varied its voices), and by the heads of base's encoder as said and
+   in both views (one batch an encoder); every view votes, so a voice the heads hear badly
+   as it is may be heard at another scale or by the other encoder.
 """
 
 from __future__ import annotations
@@ -640,17 +641,19 @@ class Recognizer:
         computes it, one row per 20 ms of audio (the padding's frames dropped)."""
         return _frames_over(self._encode_answer(audio), audio)
 
-    def head_frames(self, audio: np.ndarray, encoded: Any = None) -> dict[str, np.ndarray]:
+    def head_frames(
+        self, audio: np.ndarray, encoded: Any = None, others: bool = True
+    ) -> dict[str, np.ndarray]:
         """The frames each encoder the heads read gives over ``audio``, by its name: for the
         transcript model's own, ``encoded`` (its output over the audio) if at hand; every
-        other encodes the same window."""
-        window_s = max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
+        other (unless not ``others``) encodes the same window."""
         frames = {}
         for name, model in self._encoders.items():
             if model is None:
                 own = self._encode_answer(audio) if encoded is None else encoded
                 frames[name] = _frames_over(own, audio)
-            else:
+            elif others:
+                window_s = self._answer_window_s(audio)
                 frames[name] = _frames_over(self._encode_batch([audio], window_s, model), audio)
         return frames
 
@@ -694,12 +697,8 @@ class Recognizer:
         # the heads on this encoder read at once, those on others (encoded on this thread
         # while the decodes run on the model's workers) a temperature at once, another
         # answer only when it is too unsure to be taken (``_view_frames``)
-        frames = {
-            name: _frames_over(encoded, audio)
-            for name, model in self._encoders.items()
-            if model is None
-        }
-        if every_encoder or not frames:  # not frames: no head reads a user's own model's
+        frames = self.head_frames(audio, encoded, others=every_encoder)
+        if not frames:  # no head reads a user's own model's encoder: the others' now
             frames = self.head_frames(audio, encoded)
         results = [job.result() for job in pending]
         hypotheses = []
@@ -712,7 +711,11 @@ class Recognizer:
 
     def _encode_answer(self, audio: np.ndarray) -> Any:
         """The encoder output for an answer: a window just longer than it (``window_s``)."""
-        return self._encode(audio, max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0))
+        return self._encode(audio, self._answer_window_s(audio))
+
+    def _answer_window_s(self, audio: np.ndarray) -> float:
+        """The encoder window of an answer: at least ``window_s``, a second longer than it."""
+        return max(self.config.window_s, len(audio) / WHISPER_RATE + 1.0)
 
     def _encode(self, audio: np.ndarray, window_s: float) -> Any:
         """The encoder output (a CTranslate2 StorageView on the CPU) for a window of audio."""

@@ -480,7 +480,7 @@ def train(
             loaded = {name: np.asarray(npz[name], np.float32) for name in params}
             mean, std = npz["mean"], npz["std"]
             had = tuple(str(w) for w in npz["vocab"]) if "vocab" in npz.files else ctc.VOCAB
-            if (heard := str(npz["encoder"]) if "encoder" in npz.files else "tiny.en") != encoder:
+            if (heard := ctc.encoder_of(npz)) != encoder:
                 raise ValueError(f"{start}: a head of {heard}'s encoder, not {encoder}'s")
         if had != vocab:
             loaded["wo"], loaded["bo"] = _widened(loaded["wo"], loaded["bo"], had, vocab)

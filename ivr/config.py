@@ -172,8 +172,8 @@ class Settings(BaseSettings):
     asr_min_speech_ms: int = Field(120, ge=0, le=2000)  # less voiced audio than this: no answer
     asr_min_speech_dbfs: float = Field(-50.0, ge=-90.0, le=0.0)  # quieter voiced audio: no answer
     asr_min_confidence: float = Field(0.45, ge=0.0, le=1.0)  # weaker temperature: not understood
-    asr_temperature_reader: bool = True  # temperatures read by trained CTC heads (base's encoder)
-    asr_answer_reader: bool = True  # yes/no, requests: a CTC head votes too (base's encoder)
+    asr_temperature_reader: bool = True  # temperatures read by trained CTC heads (2 encoders)
+    asr_answer_reader: bool = True  # yes/no, requests: CTC heads vote too (2 encoders)
     # asr_head_views: an unsure answer is read again by the heads, resampled by these factors
     asr_head_views: list[float] = Field(default_factory=lambda: [0.92, 1.08], max_length=4)
     tts_voice: str = "en_US-joe-medium"  # bundled voice, or a path to a piper .onnx
