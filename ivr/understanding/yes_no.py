@@ -35,7 +35,7 @@ YES_PHRASES = (
 )  # fmt: skip
 NO_PHRASES = (
     "no", "nope", "nah", "naw", "not at all", "no i didn't", "i didn't", "i haven't", "i don't",
-    "i'm not", "i wasn't", "i won't", "never", "none", "nothing", "negative", "not really",
+    "i'm not", "i wasn't", "i won't", "never", "none", "nothing", "nowt", "negative", "not really",
     "i don't think so", "no way", "not today", "no thanks", "no thank you", "not yet", "wrong",
     "incorrect", "that's wrong", "that's not right", "not correct", "i didn't go",
     "i stayed home", "stayed home", "stayed at home", "stayed in", "i was home", "i was at home",

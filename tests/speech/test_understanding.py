@@ -33,6 +33,9 @@ SAID = Path(__file__).resolve().parents[2] / "ivr" / "understanding" / "data" / 
         ("三十六点五", 36.5),
         ("36度5", 36.5),
         ("三十七度二", 37.2),
+        # thinking aloud inside the reading (it was 36.0, and not understood)
+        ("uh, thirty six, um, point six", 36.6),
+        ("Uh, thirty six, point, uh, three", 36.3),
     ],
 )
 def test_temperatures_in_many_phrasings(text: str, celsius: float) -> None:
@@ -330,7 +333,7 @@ def test_a_mask_name_is_no_temperature(text: str) -> None:
 
 
 def test_temperatures_in_own_words() -> None:
-    # 100 readings written by people who had not seen the parser (read since)
+    # 320 readings written by people who had not seen the parser (read since)
     said = json.loads(SAID.read_text("utf-8"))["answers"]
     written = [a for a in said if a["question"] == "temperature"]
     heard = [(t, understand("temperature", t["text"])) for t in written]
@@ -338,15 +341,17 @@ def test_temperatures_in_own_words() -> None:
 
 
 def test_requests_in_own_words() -> None:
-    # 1020 requests written by people who had not seen the cues (read since: a regression set)
+    # 1774 requests written by people who had not seen the cues (read since: a regression set)
     written = json.loads(SAID.read_text("utf-8"))["requests"]
     heard = [(r, understand("intent", r["text"])) for r in written]
     missed = [(r["text"], r["label"], h) for r, h in heard if h is None or h.value != r["label"]]
-    assert len(missed) <= 4, missed
+    assert len(missed) <= 13, missed
     # left: "are you a real person or a computer?" and "is this a recording or an actual
-    # person?" ask both who calls and for a person; two of the last set (dev14), added unread
+    # person?" ask both who calls and for a person (dev14, added unread); the 754 requests of
+    # 2026-12-07 (blind26-28 and two sets written for training) were added unread too: eight
+    # of them missed, "who did you say?" taken for a repeat
     acted_wrongly = [m for m in missed if m[2] is not None and m[2].confidence >= ACT_CONFIDENCE]
-    assert len(acted_wrongly) <= 1, acted_wrongly
+    assert len(acted_wrongly) <= 3, acted_wrongly
 
 
 def test_not_well_alone_answers_neither_question() -> None:

@@ -28,6 +28,8 @@ DECIMAL_HOMOPHONES = {
 }  # fmt: skip
 HALF = ["and", "a", "half"]
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z']+")
+# Sounds of thinking, never part of a number: "thirty six, um, point six" is 36.6
+HESITATIONS = frozenset({"um", "umm", "uh", "uhh", "er", "erm", "hmm", "mm", "ah"})
 
 
 def number_words(n: int) -> str:
@@ -154,7 +156,7 @@ class English:
     def to_digits(self, text: str) -> str:
         text = text.lower().replace("-", " ").replace("°", " degrees ")
         text = re.sub(r"(\d),(\d)(?!\d)", r"\1.\2", text)  # "36,5": a decimal comma
-        tokens = _TOKEN.findall(text)
+        tokens = [t for t in _TOKEN.findall(text) if t not in HESITATIONS]
         out: list[str] = []
         i = 0
         while i < len(tokens):
