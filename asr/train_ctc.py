@@ -13,6 +13,8 @@
    nothing of it is needed at run time) and written to ``asr/temperature_ctc.npz``; with
    ``--task answers``, the yes/no head of our own phrasings' words (``answers_ctc.npz``), and
    with ``--said`` too, the request head of those and people's own words (``requests_ctc.npz``).
+   A temperature seed in ``--said`` has half its readings in the carriers of readings people
+   wrote (``SAID_CARRIERS``), with values and forms of our own.
 
 Nothing is downloaded; the data lands in ``<cache_dir>/ctc-train/``.
 """
@@ -130,15 +132,21 @@ NOT_A_NUMBER = ("I don't know", "hold on let me check", "what did you say", "yes
                 "my son will answer", "call me later")  # fmt: skip
 
 
-def training_texts(rng: random.Random, count: int) -> list[str]:
+def training_texts(rng: random.Random, count: int, said: bool = False) -> list[str]:
+    """Temperatures in our carriers; with ``said``, half of them in the carriers of readings
+    people wrote in their own words (``SAID_CARRIERS``: "the digital one says ...", "...,
+    I've been in bed all day"), each with a value and form of our own."""
     texts = []
     for _ in range(count):
         if rng.random() < 0.08:
             texts.append(rng.choice(NOT_A_NUMBER))
             continue
         words, unit = _number_words(rng)
-        prefix = rng.choice(PREFIXES)
-        suffix = rng.choice(F_SUFFIXES if unit == "f" else C_SUFFIXES)
+        if said and rng.random() < 0.5:
+            prefix, suffix = rng.choice(SAID_CARRIERS[unit])
+        else:
+            prefix = rng.choice(PREFIXES)
+            suffix = rng.choice(F_SUFFIXES if unit == "f" else C_SUFFIXES)
         texts.append(" ".join(part for part in (prefix, words, suffix) if part))
     return texts
 
@@ -271,6 +279,56 @@ def _said_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
 
 
 SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER = _said_pools()
+# the words a spoken reading is made of ("thirty seven point six", "a hundred and one")
+_READING_WORDS = frozenset(w for w in ctc.VOCAB[2:] if w not in ctc.FILLER) | {"nought"}
+# the held-out split's carriers (asr.testset), never a training carrier
+HELD_OUT_CARRIER_WORDS = ("about", "i measured", "my temperature was", "this morning", "i think")
+
+
+def _carrier(text: str) -> tuple[str, str] | None:
+    """The words around the reading in a written temperature (the longest run of reading
+    words): ("the digital one says", "") for "The digital one says thirty six point nought"."""
+    words = _spoken(text).split()
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, word in enumerate([*words, ""]):
+        if word in _READING_WORDS and start is None:
+            start = i
+        elif word not in _READING_WORDS and start is not None:
+            runs.append((start, i))
+            start = None
+    if not runs:
+        return None
+    first, end = max(runs, key=lambda run: run[1] - run[0])
+    while first < end and words[first] == "and":  # "and thirty seven" / "thirty seven and"
+        first += 1
+    while end > first and words[end - 1] in ("and", "a"):
+        end -= 1
+    if end - first < 2 and words[first] not in DIGIT_WORDS and "ty" not in words[first]:
+        return None  # "one" of "the digital one", no reading
+    return " ".join(words[:first]), " ".join(words[end:])
+
+
+def _said_carriers() -> dict[str, tuple[tuple[str, str], ...]]:
+    """The carriers of the readings people wrote (said.json), Celsius ("c") and Fahrenheit
+    ("f"): a carrier naming a unit goes with that unit only, and none that holds a held-out
+    carrier's words ("about ...", "..., I think")."""
+    said = json.loads(SAID.read_text("utf-8"))
+    carriers: dict[str, set[tuple[str, str]]] = {"c": set(), "f": set()}
+    for entry in said["answers"]:
+        carrier = _carrier(entry["text"]) if entry["question"] == "temperature" else None
+        if carrier is None or re.search(r"\d", entry["text"]):
+            continue
+        spoken = f" {' '.join(carrier)} "
+        if any(f" {h} " in spoken for h in HELD_OUT_CARRIER_WORDS):
+            continue
+        units = [u for u, name in (("c", "celsius"), ("f", "fahrenheit")) if name in spoken]
+        for unit in units or ("c", "f"):
+            carriers[unit].add(carrier)
+    return {unit: tuple(sorted(found)) for unit, found in carriers.items()}
+
+
+SAID_CARRIERS = _said_carriers()
 # the answers head's words (yes/no): those of our own phrasings
 ANSWER_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
     {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS)
@@ -377,7 +435,10 @@ def build_data(
         return out
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"ctc-{seed}" if task == "temperature" else f"ctc-{task}-{seed}")
-    texts = training_texts(rng, count) if task == "temperature" else answer_texts(rng, count, said)
+    if task == "temperature":
+        texts = training_texts(rng, count, said)
+    else:
+        texts = answer_texts(rng, count, said)
     voices = training_voices(rng, flite, accents)
     chosen = [rng.choice(voices) for _ in texts]
     babble = [_speak(v, "the market is open until six and the bus comes at noon") for v in
@@ -662,8 +723,8 @@ def main() -> None:
         "(ACCENT_BASES)",
         "--every-accent": "seeds whose espeak-ng voices include all four held-out accents "
         "(EVERY_ACCENT_BASES)",
-        "--said": "answers seeds whose texts are half what people said in their own words "
-        "(said.json)",
+        "--said": "seeds whose texts are half what people said in their own words (said.json; "
+        "temperature seeds: their carriers)",
     }
     for option, text in seeds_that.items():
         parser.add_argument(option, type=int, nargs="*", default=[], metavar="SEED", help=text)

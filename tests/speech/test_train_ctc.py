@@ -105,6 +105,33 @@ def test_what_people_said_is_heard_without_the_held_out_sentences() -> None:
     ]  # fmt: skip
 
 
+def test_carriers_of_the_readings_people_wrote_and_never_a_held_out_one() -> None:
+    carrier = train_ctc._carrier
+    assert carrier("The digital one says thirty six point nought") == ("the digital one says", "")
+    assert carrier("a hundred and one, in bed all day") == ("", "in bed all day")
+    assert carrier("um, thirty seven point... four") == ("um", "")
+    assert carrier("I've no idea, sorry") is None
+    carriers = train_ctc.SAID_CARRIERS
+    assert all(len(carriers[unit]) > 40 for unit in ("c", "f"))
+    for unit, other in (("c", "fahrenheit"), ("f", "celsius")):
+        for carrier in carriers[unit]:
+            spoken = f" {' '.join(carrier)} "
+            assert other not in spoken, carrier
+            assert not any(f" {h} " in spoken for h in train_ctc.HELD_OUT_CARRIER_WORDS)
+    # the carriers of the held-out split (asr.testset) are those words
+    for template in ("about {}", "I measured {} this morning", "{}, I think"):
+        assert any(h in template.lower() for h in train_ctc.HELD_OUT_CARRIER_WORDS)
+    texts = train_ctc.training_texts(random.Random(4), 400, said=True)
+    prefixes = {prefix for prefix, _ in carriers["c"] + carriers["f"] if prefix}
+    ours = set(train_ctc.PREFIXES)
+    assert sum(any(t.startswith(f"{p} ") for p in prefixes - ours) for t in texts) > 40
+    # a seed built without people's carriers reads as it did before they were added
+    assert train_ctc.training_texts(random.Random("x"), 3) == [
+        "when I checked it was forty point six degrees today", "it's thirty five celsius",
+        "it is thirty six nine at the moment",
+    ]  # fmt: skip
+
+
 def test_a_head_carried_over_to_a_wider_vocabulary_reads_as_before() -> None:
     had = (ctc.BLANK, ctc.OTHER, "no", "yes")
     vocab = (ctc.BLANK, ctc.OTHER, "maybe", "no", "yes")
