@@ -92,7 +92,7 @@ NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
 YES_HOMOPHONES = ("yes sir", "yess", "yas", "yeh", "yah", "jep", "yet")
 NO_HOMOPHONES = ("know", "now", "noh", "noo", "nor", "snow")
 # A word in front that turns the phrase into its opposite or into doubt ("not sure").
-_DOUBT_WORDS = r"not|not even|don't know if|unsure|maybe"
+_DOUBT_WORDS = r"not|not even|don't know if|unsure|maybe|nobody|no one"
 _DOUBT = re.compile(rf"\b(?:{_DOUBT_WORDS})\s*$")
 # A question's phrase may be a symptom or a place ("a dry cough", "to the chemist"): one
 # negated by a verb up to three words before it ("I don't have a dry cough"), or by a "no"

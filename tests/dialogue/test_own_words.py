@@ -35,7 +35,7 @@ SETS = {
 # training, as the dialogue took them then)
 FLOORS = {
     "own_words": {"went_out": (62, 4), "symptoms": (66, 2), "heard": (64, 4)},
-    "own_words_2": {"went_out": (425, 2), "symptoms": (431, 0), "heard": (420, 2)},
+    "own_words_2": {"went_out": (425, 1), "symptoms": (431, 0), "heard": (420, 2)},
 }
 # what the resident says before the question is asked, and the field its answer is stored in
 LEAD = {"went_out": (["36.6", "yes"], "went_out"),

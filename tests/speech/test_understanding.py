@@ -165,7 +165,12 @@ def test_yes_no(text: str, answer: bool) -> None:
     assert result is not None and result.value is answer
 
 
-@pytest.mark.parametrize("text", ["I'm not sure", "maybe", "what's the weather", "", "No idea."])
+@pytest.mark.parametrize(
+    "text",
+    ["I'm not sure", "maybe", "what's the weather", "", "No idea.",
+     # somebody else's going out is no yes (it was one, from "went out")
+     "We are all at home, nobody went out.", "Nobody went out today."],
+)  # fmt: skip
 def test_unsure_or_unrelated_is_not_a_yes_or_no(text: str) -> None:
     assert understand("yes_no", text) is None
 
