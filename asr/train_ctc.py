@@ -48,7 +48,7 @@ from asr.testset import (
     voice_specs,
 )
 from ivr.audio import SAMPLE_RATE, from_float, resample
-from ivr.understanding.languages.en import DIGIT_WORDS, number_words
+from ivr.understanding.languages.en import DIGIT_WORDS, is_number_word, number_words
 from ivr.understanding.learned import DATA as SAID
 
 # Variants that are odd rather than voices (whispering, robots, croaking), and the held-out's.
@@ -260,13 +260,12 @@ def _spoken(text: str) -> str:
     return " ".join(re.findall(r"[a-z']+", text.lower().replace("’", "'"))).strip("'")
 
 
-def _said_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _said_pools(said: dict) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """What people said in their own words (``ivr/understanding/data/said.json``, the sets the
     learned request weights learn from): requests, yes/no answers and other remarks. Left
     out: readings with digits, and every sentence that holds a held-out sentence of two words
     or more ("Who am I speaking to?" was written by a helper too), so that the held-out split
     stays unheard by the head (a test checks)."""
-    said = json.loads(SAID.read_text("utf-8"))  # what the learned request weights learn from
     long_held_out = [f" {h} " for h in _held_out_sentences() if len(h.split()) > 1]
 
     def pool(entries: list[dict[str, str]]) -> tuple[str, ...]:
@@ -278,7 +277,8 @@ def _said_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     return pool(said["requests"]), pool(yes_no), pool(said["other"])
 
 
-SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER = _said_pools()
+_SAID = json.loads(SAID.read_text("utf-8"))  # what the learned request weights learn from
+SAID_REQUESTS, SAID_ANSWERS, SAID_OTHER = _said_pools(_SAID)
 # the words a spoken reading is made of ("thirty seven point six", "a hundred and one")
 _READING_WORDS = frozenset(w for w in ctc.VOCAB[2:] if w not in ctc.FILLER) | {"nought"}
 # the held-out split's carriers (asr.testset), never a training carrier
@@ -304,16 +304,15 @@ def _carrier(text: str) -> tuple[str, str] | None:
         first += 1
     while end > first and words[end - 1] in ("and", "a"):
         end -= 1
-    if end - first < 2 and words[first] not in DIGIT_WORDS and "ty" not in words[first]:
-        return None  # "one" of "the digital one", no reading
+    if end - first < 2 and not is_number_word(words[first]):
+        return None  # "oh" of "oh, I don't know", "a" of "a bit high": no reading
     return " ".join(words[:first]), " ".join(words[end:])
 
 
-def _said_carriers() -> dict[str, tuple[tuple[str, str], ...]]:
+def _said_carriers(said: dict) -> dict[str, tuple[tuple[str, str], ...]]:
     """The carriers of the readings people wrote (said.json), Celsius ("c") and Fahrenheit
     ("f"): a carrier naming a unit goes with that unit only, and none that holds a held-out
     carrier's words ("about ...", "..., I think")."""
-    said = json.loads(SAID.read_text("utf-8"))
     carriers: dict[str, set[tuple[str, str]]] = {"c": set(), "f": set()}
     for entry in said["answers"]:
         carrier = _carrier(entry["text"]) if entry["question"] == "temperature" else None
@@ -328,7 +327,7 @@ def _said_carriers() -> dict[str, tuple[tuple[str, str], ...]]:
     return {unit: tuple(sorted(found)) for unit, found in carriers.items()}
 
 
-SAID_CARRIERS = _said_carriers()
+SAID_CARRIERS = _said_carriers(_SAID)
 # the answers head's words (yes/no): those of our own phrasings
 ANSWER_VOCAB = (ctc.BLANK, ctc.OTHER, *sorted(
     {w for pool in (YES_ANSWERS, NO_ANSWERS, REQUESTS, OTHER_ANSWERS, OPENERS, CLOSERS)
