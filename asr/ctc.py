@@ -247,6 +247,15 @@ def temperature_forms(min_c: float, max_c: float) -> dict[str, float]:
             texts += [spoken, f"{spoken} and a half", f"{spoken} point oh"]
             texts += [f"{spoken} point {d}" for d in DIGIT_WORDS]
             texts += [f"{spoken} {d}" for d in DIGIT_WORDS[1:]]
+            texts += [f"{spoken} and {d}" for d in DIGIT_WORDS[1:]]  # as "36度5" is said
+            texts.append(f"{spoken} degrees and a half")
+        # read digit by digit off a thermometer's display: "three seven point two", "three
+        # six five" (the parser takes these, a little less surely; "three seven" alone is
+        # no reading, and the parser drops it below)
+        digits = " ".join(DIGIT_WORDS[int(d)] for d in str(whole))
+        texts += [f"{digits} and a half", f"{digits} point oh"]
+        texts += [f"{digits} point {d}" for d in DIGIT_WORDS]
+        texts += [f"{digits} {d}" for d in DIGIT_WORDS]
     low_f, high_f = (math.floor(min_c * 9 / 5 + 32), math.ceil(max_c * 9 / 5 + 32))
     for whole in range(low_f, high_f + 1):
         for spoken in _integer_forms(whole):

@@ -124,11 +124,12 @@ def _shape_at(tokens: list[str], i: int) -> tuple[float | None, float, int] | No
     if len(token) in (2, 3) and len(tenth) == 1 and tenth.isdigit():
         # "thirty six eight", "36 degrees 5": the digit after a whole number is its tenth
         return float(f"{token}.{tenth}"), 0.8, 2 if tenth == following else 3
-    joined = tokens[i + 3] if after_degrees == "and" and i + 3 < len(tokens) else ""
+    # "36 degrees and 5", "36 and 5" (as "36度5" is said): the tenth, read back to be sure;
+    # taken as 36 with "and 5" left over, it was a sure reading of the wrong value
+    joined_at = i + 3 if after_degrees == "and" else i + 2 if following == "and" else len(tokens)
+    joined = tokens[joined_at] if joined_at < len(tokens) else ""
     if len(token) == 2 and len(joined) == 1 and joined.isdigit():
-        # "36 degrees and 5" (as "36度5" is said): the tenth, read back to be sure; taken as
-        # 36 with "and 5" left over, it was a sure reading of the wrong value
-        return float(f"{token}.{joined}"), 0.7, 4
+        return float(f"{token}.{joined}"), 0.7, joined_at - i + 1
     if following in DECIMAL_MARKERS:
         # "36 point <unreadable>": the tenth is lost; a whole-degree guess would be wrong
         return None, 0.0, 2

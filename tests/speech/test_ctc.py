@@ -48,6 +48,12 @@ def test_every_form_is_a_plausible_temperature_the_parser_agrees_on() -> None:
     assert forms["ninety eight point six"] == 37.0
     assert forms["thirty eight and a half"] == 38.5
     assert forms["a hundred and one"] == 38.3
+    # read off a display digit by digit, and the tenth after "and" (as "36度5" is said)
+    assert forms["three six point four"] == 36.4
+    assert forms["three seven two"] == 37.2
+    assert forms["thirty six and five"] == 36.5
+    assert forms["thirty eight degrees and a half"] == 38.5
+    assert "three seven" not in forms  # no reading: 37, or 3 and 7?
 
 
 def test_the_grammar_reads_the_number_between_other_words(grammar: ctc.TemperatureGrammar) -> None:
@@ -58,6 +64,7 @@ def test_the_grammar_reads_the_number_between_other_words(grammar: ctc.Temperatu
     assert reading.forms[36.8] == "thirty six point eight"
     # a repeated word needs a blank between its two tokens to count twice
     assert grammar.read(_frames_saying("thirty", "nine", "point", "nine")).value == 39.9
+    assert grammar.read(_frames_saying("<w>", "three", "seven", "two")).value == 37.2
     fahrenheit = grammar.read(_frames_saying("ninety", "nine", "point", "five", "fahrenheit"))
     assert fahrenheit.value == 37.5
 

@@ -54,6 +54,8 @@ def test_temperatures_in_many_phrasings(text: str, celsius: float) -> None:
         ("Thirty-seven point six Fahrenheit.", 37.6, 0.7),
         # as "36度5" is said; it was 36.0, sure, with "and five" left over
         ("Thirty-six degrees and five.", 36.5, 0.7),
+        ("is thirty six and five", 36.5, 0.7),  # was 36.0 at 0.855
+        ("thirty eight degrees and a half", 38.5, 1.0),  # was 38.0: the half lost
     ],
 )
 def test_temperatures_as_a_recogniser_writes_them(
@@ -94,7 +96,8 @@ def test_a_bound_or_a_range_is_not_a_reading(text: str) -> None:
     [
         ("over 38 yesterday, today 37.4", 37.4),  # a bound beside a reading: the reading
         ("thirty seven comma two", 37.2),
-        ("ninety eight and 6", 36.7),  # not a range: 6 is no temperature
+        # not a range: 6 is no temperature; the digit after "and" is the tenth, 98.6 °F
+        ("ninety eight and 6", 37.0),
         ("about thirty seven", 37.0),  # an approximation is what was read
         ("It's come up to thirty seven point eight", 37.8),  # risen to: where it got
         ("it went up to 38.5 last night", 38.5),

@@ -127,6 +127,8 @@ def _number(tokens: list[str], i: int) -> tuple[str, int] | None:
         return f"{whole}.5", j + 4  # "36 points and a half"
     if tokens[j : j + 3] == ["and", "a", "half"]:
         return f"{whole}.5", j + 3
+    if tokens[j : j + 1] in (["degrees"], ["degree"]) and tokens[j + 1 : j + 4] == HALF:
+        return f"{whole}.5", j + 4  # "38 degrees and a half": the half was lost, 38.0
     if tokens[j : j + 2] == ["and", "half"]:
         return f"{whole}.5", j + 2
     return whole, j
