@@ -69,6 +69,23 @@ def test_the_grammar_reads_the_number_between_other_words(grammar: ctc.Temperatu
     assert fahrenheit.value == 37.5
 
 
+def test_a_number_before_the_reading_is_not_the_reading(grammar: ctc.TemperatureGrammar) -> None:
+    def said(*words: str) -> ctc.GrammarReading:  # a trained head's spikes: a frame a word
+        return grammar.read(_frames_saying(*words, frames_per_token=1))
+
+    # a reading said again: the last is the reading
+    again = said("thirty", "eight", "<w>", "thirty", "nine", "point", "four")
+    assert again.value == 39.4 and again.shares[39.4] > 0.99
+    # a carrier word heard as a number ("the old one says a hundred point four")
+    carrier = said("<w>", "one", "<w>", "a", "hundred", "point", "four")
+    assert carrier.value == 38.0 and carrier.shares[38.0] > 0.99
+    # a number before the reading costs something: a clean reading is surer
+    clean = said("<w>", "<w>", "<w>", "a", "hundred", "point", "four")
+    assert clean.shares[38.0] > carrier.shares[38.0]
+    # many numbers before one: no reading at all, rather than a guess
+    assert said(*["thirty"] * 12, "thirty", "six").value is None
+
+
 def test_no_number_said_reads_as_none(grammar: ctc.TemperatureGrammar) -> None:
     reading = grammar.read(_frames_saying("<w>", "<w>", "<w>"))
     assert reading.value is None and reading.no_number > 0.99
