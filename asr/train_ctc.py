@@ -14,7 +14,8 @@
    ``--task answers``, the yes/no head of our own phrasings' words (``answers_ctc.npz``), and
    with ``--said`` too, the request head of those and people's own words (``requests_ctc.npz``).
    A temperature seed in ``--said`` has half its readings in the carriers of readings people
-   wrote (``SAID_CARRIERS``), with values and forms of our own.
+   wrote (``SAID_CARRIERS``), with values and forms of our own. A seed in ``--shifted`` has
+   half its espeak-ng answers in accents made of espeak-ng's phonemes (``asr.accents``).
 
 Nothing is downloaded; the data lands in ``<cache_dir>/ctc-train/``.
 """
@@ -28,11 +29,13 @@ import random
 import re
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from asr import accents as accented
 from asr import ctc
 from asr.ctc import HEAD_ENCODER
 from asr.testset import (
@@ -50,6 +53,8 @@ from asr.testset import (
 from ivr.audio import SAMPLE_RATE, from_float, resample
 from ivr.understanding.languages.en import DIGIT_WORDS, is_number_word, number_words
 from ivr.understanding.learned import DATA as SAID
+
+Speak = Callable[[str, str], np.ndarray]  # a voice spec and a text to audio
 
 # Variants that are odd rather than voices (whispering, robots, croaking), and the held-out's.
 _SKIP_VARIANTS = {"whisper", "whisperf", "croak", "Demonic", "UniRobot", "anikaRobot",
@@ -390,9 +395,11 @@ def training_voices(
     return specs
 
 
-def _render(text: str, voice: str, seed: int, babble: list[np.ndarray]) -> bytes:
+def _render(
+    text: str, voice: str, seed: int, babble: list[np.ndarray], speak: Speak = _speak
+) -> bytes:
     rng = np.random.default_rng(seed)
-    speech = _speak(voice, text)
+    speech = speak(voice, text)
     if rng.random() < 0.6:  # another vocal tract: pitch, formants and tempo scaled together
         factor = rng.uniform(0.88, 1.12)
         speech = resample(speech, round(SAMPLE_RATE * factor), SAMPLE_RATE)
@@ -417,17 +424,20 @@ def build_data(
     accents: tuple[str, ...] = (),
     said: bool = False,
     encoder: str = HEAD_ENCODER,
+    shifted: bool = False,
 ) -> Path:
     """Synthesise ``count`` answers and store their encoder frames; returns the .npz path.
     ``flite``, ``accents``: more voices (``training_voices``); ``said``: answers of the
     answers task in people's own words too (``answer_texts``); ``encoder``: the Whisper
-    model whose encoder hears them (the heads' ``encoder``)."""
+    model whose encoder hears them (the heads' ``encoder``); ``shifted``: half the espeak-ng
+    voices' answers (the babble's too) in accents of ``asr.accents``."""
     from asr.recognizer import Recognizer
     from ivr.config import Settings
 
     prefix = "" if task == "temperature" else f"{task}-"
     heard = {(): "", ACCENT_BASES: "-accents"}.get(accents, f"-accents{len(accents)}")
     name = f"s{seed}-n{count}{'-flite' if flite else ''}{heard}{'-said' if said else ''}"
+    name += "-shifted" if shifted else ""
     name += "" if encoder == "tiny.en" else f"-{encoder}"
     out = folder / f"{prefix}frames-{name}.npz"
     if out.is_file():
@@ -440,14 +450,15 @@ def build_data(
         texts = answer_texts(rng, count, said)
     voices = training_voices(rng, flite, accents)
     chosen = [rng.choice(voices) for _ in texts]
-    babble = [_speak(v, "the market is open until six and the bus comes at noon") for v in
+    speak = accented.speaking(_speak) if shifted else _speak
+    babble = [speak(v, "the market is open until six and the bus comes at noon") for v in
               ("espeak:en-us+m3:170:50", "espeak:en-gb+f3:160:60", "espeak:en-029+m1:150:40",
                "espeak:en-us+f5:180:70")]  # fmt: skip
     babble = [b / (np.sqrt(np.mean(b**2)) or 1.0) for b in babble]
     recognizer = Recognizer.shared(Settings(asr_model=encoder))
 
     def one(i: int) -> tuple[np.ndarray | None, str, str]:
-        pcm = _render(texts[i], chosen[i], zlib.crc32(f"{seed}/{i}".encode()), babble)
+        pcm = _render(texts[i], chosen[i], zlib.crc32(f"{seed}/{i}".encode()), babble, speak)
         audio, _, _ = recognizer.speech(pcm)
         if audio is None:
             return None, texts[i], chosen[i]
@@ -724,6 +735,8 @@ def main() -> None:
         "(EVERY_ACCENT_BASES)",
         "--said": "seeds whose texts are half what people said in their own words (said.json; "
         "temperature seeds: their carriers)",
+        "--shifted": "seeds whose espeak-ng answers are half in accents made of espeak-ng's "
+        "phonemes (asr.accents)",
     }
     for option, text in seeds_that.items():
         parser.add_argument(option, type=int, nargs="*", default=[], metavar="SEED", help=text)
@@ -750,7 +763,7 @@ def main() -> None:
         return ACCENT_BASES if seed in args.accents else ()
 
     data = [build_data(folder, n, seed, args.task, seed in args.flite, accents(seed),
-                       seed in args.said, args.encoder)
+                       seed in args.said, args.encoder, seed in args.shifted)
             for n, seed in seeds]  # fmt: skip
     if args.task == "temperature":
         vocab, kind = ctc.VOCAB, "temperature"
