@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 import subprocess
 import zlib
 from collections.abc import Callable
 
 import numpy as np
 
-from ivr.errors import SpeechError
+from ivr.speech.voices import program
 
 # (espeak-ng phoneme mnemonics, what an accent may say instead); the patterns keep off the
 # insides of diphthongs (the I of aI, the U of aU)
@@ -60,11 +59,11 @@ def accent(number: int) -> list[Substitution]:
 
 def phonemes(voice: str, text: str) -> str:
     """espeak-ng's phoneme mnemonics for ``text`` in ``voice`` (e.g. ``en-gb+m3``)."""
-    binary = shutil.which("espeak-ng")
-    if binary is None:
-        raise SpeechError("espeak-ng is not installed (Debian package espeak-ng)")
     out = subprocess.run(
-        [binary, "-q", "-x", "-v", voice, text], capture_output=True, text=True, check=True
+        [program("espeak-ng"), "-q", "-x", "-v", voice, text],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return " ".join(out.stdout.split())
 

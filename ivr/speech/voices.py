@@ -116,9 +116,7 @@ class EspeakVoice:
         return f"espeak:{self.name}:{self.speed}:{self.pitch}"
 
     def chunks(self, text: str) -> Iterator[np.ndarray]:
-        binary = shutil.which("espeak-ng")
-        if binary is None:
-            raise SpeechError("espeak-ng is not installed (Debian package espeak-ng)")
+        binary = program("espeak-ng")
         command = [binary, "-v", self.name, "-s", str(self.speed), "-p", str(self.pitch)]
         what = f"espeak-ng voice {self.name}"
         yield _wav_of([*command, "--stdout", text], what, self.sample_rate)
@@ -147,12 +145,18 @@ class FliteVoice:
         return 8000 if self.name == "kal" else 16000
 
     def chunks(self, text: str) -> Iterator[np.ndarray]:
-        binary = shutil.which("flite")
-        if binary is None:
-            raise SpeechError("flite is not installed (Debian package flite)")
+        binary = program("flite")
         command = [binary, "-voice", self.name, "--setf", f"duration_stretch={self.stretch:g}"]
         what = f"flite voice {self.name}"
         yield _wav_of([*command, "-t", text, "-o", "/dev/stdout"], what, self.sample_rate)
+
+
+def program(name: str) -> str:
+    """The path of synthesizer ``name``, a program of the Debian package of that name."""
+    binary = shutil.which(name)
+    if binary is None:
+        raise SpeechError(f"{name} is not installed (Debian package {name})")
+    return binary
 
 
 def _wav_of(command: list[str], what: str, rate: int) -> np.ndarray:
