@@ -16,6 +16,7 @@ import re
 import subprocess
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,11 +51,13 @@ SHIFTED_SHARE = 0.5
 Substitution = tuple[re.Pattern[str], str, float]  # pattern, said instead, how often
 
 
-def accent(number: int) -> list[Substitution]:
-    """Accent ``number``: three to seven of the ``RULES``, each with one substitute and a rate."""
+@lru_cache(maxsize=ACCENTS)
+def accent(number: int) -> tuple[Substitution, ...]:
+    """Accent ``number``: three to seven of the ``RULES``, each with one substitute and a rate
+    (built once: every answer of a seed in that accent uses it)."""
     rng = random.Random(f"accent-{number}")
     chosen = rng.sample(RULES, rng.randint(3, 7))
-    return [(re.compile(p), rng.choice(subs), rng.uniform(0.5, 1.0)) for p, subs in chosen]
+    return tuple((re.compile(p), rng.choice(subs), rng.uniform(0.5, 1.0)) for p, subs in chosen)
 
 
 def phonemes(voice: str, text: str) -> str:
