@@ -244,11 +244,14 @@ _KEYWORD_PATTERNS = {
 # Key words again without articles, matched against the answer without them: a misheard or
 # half-read answer loses short words first ("is this scam", "put person on the line").
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b ?")
-# A repeat declined ("no need to repeat, I got it", "don't say it again") asks for nothing.
+# A repeat declined ("no need to repeat, I got it", "don't say it again", "don't read this
+# number again": an opt-out half heard) asks for nothing.
 _DECLINED = re.compile(
     r"\b(?:no need (?:for you )?to|(?:you )?(?:don't|do not) (?:need|have)(?: you)? to|needn't"
     r"|need not|don't|do not)"
     r" (?:repeat|say (?:it|that) again)(?: (?:it|that|this|yourself|the message))?\b"
+    r"|\b(?:don't|do not|never) (?:say|tell|read|go over|run through|give)\b(?: [\w']+){0,4}"
+    r" again\b"
 )
 _BARE_PATTERNS = {
     intent: phrase_pattern([_ARTICLES.sub("", normalize(w)).strip() for w in words])

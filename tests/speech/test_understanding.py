@@ -197,6 +197,19 @@ def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
     assert understand("yes_no", "feeling well today", **asked).value is False  # type: ignore[arg-type, union-attr]
 
 
+@pytest.mark.parametrize(
+    "text", ["No problem at all.", "No problems, thank you.", "I feel grand.", "Fit as a fiddle."]
+)
+def test_everyday_well_is_a_no_to_the_shipped_symptoms_question(text: str) -> None:
+    # "no problem" is a stock "sure" elsewhere; to "any symptoms?" it is a no
+    from ivr.script import load_script
+
+    script = load_script(SAID.parents[3] / "scripts" / "temperature_checkin.yaml")
+    asked = script.step("symptoms").asked
+    heard = understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
+    assert heard is not None and heard.value is False, heard
+
+
 def test_a_no_negates_a_question_phrase_in_its_own_clause_only() -> None:
     """ "no dry cough" says no cough; in "No, just to the chemist" (Whisper's "No" for an
     "Um") the "no" is an answer of its own, against the question's phrase: read back, never
@@ -384,7 +397,8 @@ def test_it_is_answers_only_where_it_ends_a_clause() -> None:
 @pytest.mark.parametrize(
     "text",
     ["No need to repeat, I got it.", "You don't have to repeat that, thanks.",
-     "I don't need you to repeat it.", "Don't say it again, I heard you."],
+     "I don't need you to repeat it.", "Don't say it again, I heard you.",
+     "Don't read this number again, please."],
 )  # fmt: skip
 def test_a_repeat_declined_asks_for_nothing(text: str) -> None:
     heard = understand("intent", text)
