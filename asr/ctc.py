@@ -59,7 +59,8 @@ WEIGHTS = Path(__file__).with_name("temperature_ctc.npz")
 # temperature's) or vote each with its part (a yes/no's, a request's): tiny.en's and base's
 # hear apart, so they err apart (docs/decisions.md, "Heads on base's encoder").
 # Temperatures: two heads on tiny.en's encoder trained apart from scratch (docs/decisions.md,
-# "A second temperature head"), and one on base's.
+# "A second temperature head"), and one on base's; all three since fine-tuned on accents made
+# of espeak-ng's phonemes (``asr.accents``; docs/decisions.md, "Shifted accents, again").
 TEMPERATURE_WEIGHTS = (
     WEIGHTS,
     Path(__file__).with_name("temperature_ctc_2.npz"),
