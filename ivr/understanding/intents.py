@@ -65,6 +65,13 @@ KEYWORDS: dict[Intent, tuple[str, ...]] = {
 # between ("stop ringing this number", "take this number off your records", "who's ringing").
 # Each is a regular expression on the normalised text (ivr.understanding.text.normalize).
 _CALL = r"(?:call|calls|calling|called|ring|ringing|rang|phone|phoning|contact|contacting)"
+# Whether the caller is a person, asked ("are you a real person?", "am I talking to a human?"):
+# who is calling, answered by the robot saying what it is; not a person asked for, though its
+# words are a request's ("a real person"). "Is there a real person?" still asks for one.
+_ASKS_IF_A_PERSON = (
+    r"\b(?:are you|is (?:this|that|it)|am i (?:talking|speaking) (?:to|with)) (?:even )?"
+    r"(?:a |an )?(?:real |actual |live )?(?:person|human(?: being)?)\b"
+)
 _PERSON = (r"(?:someone|somebody|anyone|anybody|person|people|human|staff|agent|operator|"
            r"representative|supervisor|manager|worker|officer|volunteer|official|member|"
            r"colleague|nurse|doctor|whoever|lady|ladies|woman|bloke|guy|smaddy|"
@@ -206,6 +213,7 @@ CUES: dict[Intent, tuple[str, ...]] = {
         # a machine asked after, not refused ("I don't want a machine" asks for a person)
         r"\b(?:are you|is (?:this|that|it)|am i (?:talking|speaking) to) (?:just )?(?:a |an )?"
         r"(?:robot|computer|machine|recording|bot)\b",
+        _ASKS_IF_A_PERSON,
         r"\bwho\b.*\byou(?: were| are|'re)\b",  # "who did you say you were?"
         # "on behalf of" asked after, not in "thirty nine and a half" misheard ("now I'm on
         # behalf of the brief")
@@ -253,6 +261,7 @@ _DECLINED = re.compile(
     r"|\b(?:don't|do not|never) (?:say|tell|read|go over|run through|give)\b(?: [\w']+){0,4}"
     r" again\b"
 )
+_ASKS_IF_PERSON = re.compile(_ASKS_IF_A_PERSON + r"(?: (?:or|and) (?:a |an )?\w+)?")
 _BARE_PATTERNS = {
     intent: phrase_pattern([_ARTICLES.sub("", normalize(w)).strip() for w in words])
     for intent, words in KEYWORDS.items()
@@ -301,6 +310,13 @@ def intent_scores(text: str) -> dict[Intent, float]:
         for intent, pattern in _KEYWORD_PATTERNS.items()
         if pattern.search(said) or _BARE_PATTERNS[intent].search(bare)
     }
+    if _ASKS_IF_PERSON.search(said) and not _KEYWORD_PATTERNS["human"].search(
+        _ASKS_IF_PERSON.sub(" ", said)
+    ):
+        # the question's words ("a real person") are no request for a person, neither as
+        # key words nor as near a request's example phrase; other words may be one
+        keyed.discard("human")
+        scores["human"] = 0.0
     for intent in keyed:
         scores[intent] = max(scores[intent], KEYWORD_SCORE + 0.1 * scores[intent])
     for intent, pattern in _WEAK_PATTERNS.items():

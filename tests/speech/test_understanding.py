@@ -366,13 +366,28 @@ def test_requests_in_own_words() -> None:
     written = json.loads(SAID.read_text("utf-8"))["requests"]
     heard = [(r, understand("intent", r["text"])) for r in written]
     missed = [(r["text"], r["label"], h) for r, h in heard if h is None or h.value != r["label"]]
-    assert len(missed) <= 13, missed
-    # left: "are you a real person or a computer?" and "is this a recording or an actual
-    # person?" ask both who calls and for a person (dev14, added unread); the 754 requests of
+    assert len(missed) <= 11, missed
+    # left: "is this a recording or an actual person?" (dev14, added unread; "are you a real
+    # person or a computer?" is a question of who calls since 2026-12-08); the 754 requests of
     # 2026-12-07 (blind26-28 and two sets written for training) were added unread too: eight
     # of them missed, "who did you say?" taken for a repeat
     acted_wrongly = [m for m in missed if m[2] is not None and m[2].confidence >= ACT_CONFIDENCE]
-    assert len(acted_wrongly) <= 3, acted_wrongly
+    assert len(acted_wrongly) <= 1, acted_wrongly
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("Are you a real person or a computer?", "who_is_calling"),
+     ("Am I talking to a real person?", "who_is_calling"),
+     ("Is this a real person?", "who_is_calling"),
+     ("Is there a real person I can talk to?", "human"),
+     ("Can I talk to a real person?", "human")],
+)  # fmt: skip
+def test_asking_if_the_caller_is_a_person_is_asking_who_calls(text: str, intent: str) -> None:
+    # the robot's answer is what it is ("an automated call from the committee"); a person is
+    # asked for only where one is wanted
+    heard = understand("intent", text)
+    assert heard is not None and heard.value == intent and heard.confidence >= ACT_CONFIDENCE
 
 
 def test_not_well_alone_answers_neither_question() -> None:
