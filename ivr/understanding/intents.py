@@ -261,7 +261,8 @@ _DECLINED = re.compile(
     r"|\b(?:don't|do not|never) (?:say|tell|read|go over|run through|give)\b(?: [\w']+){0,4}"
     r" again\b"
 )
-_ASKS_IF_PERSON = re.compile(_ASKS_IF_A_PERSON + r"(?: (?:or|and) (?:a |an )?\w+)?")
+# the question with what it is set against ("or a computer"): none of it asks for a person
+_PERSON_QUESTION = re.compile(_ASKS_IF_A_PERSON + r"(?: (?:or|and) (?:a |an )?\w+)?")
 _BARE_PATTERNS = {
     intent: phrase_pattern([_ARTICLES.sub("", normalize(w)).strip() for w in words])
     for intent, words in KEYWORDS.items()
@@ -310,9 +311,8 @@ def intent_scores(text: str) -> dict[Intent, float]:
         for intent, pattern in _KEYWORD_PATTERNS.items()
         if pattern.search(said) or _BARE_PATTERNS[intent].search(bare)
     }
-    if _ASKS_IF_PERSON.search(said) and not _KEYWORD_PATTERNS["human"].search(
-        _ASKS_IF_PERSON.sub(" ", said)
-    ):
+    unasked = _PERSON_QUESTION.sub(" ", said)
+    if unasked != said and not _KEYWORD_PATTERNS["human"].search(unasked):
         # the question's words ("a real person") are no request for a person, neither as
         # key words nor as near a request's example phrase; other words may be one
         keyed.discard("human")
