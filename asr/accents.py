@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ivr.speech.voices import program
+from ivr.speech.voices import ESPEAK_PREFIX, EspeakVoice, load_voice, program
 
 # (espeak-ng phoneme mnemonics, what an accent may say instead); the patterns keep off the
 # insides of diphthongs (the I of aI, the U of aU)
@@ -90,10 +90,12 @@ def speaking(speak: Callable[[str, str], np.ndarray]) -> Callable[[str, str], np
     texts in one of ``ACCENTS`` accents, chosen by the voice spec and the text."""
 
     def speak_shifted(voice: str, text: str) -> np.ndarray:
-        if voice.startswith("espeak:") and text and not text.startswith("[["):
+        if voice.startswith(ESPEAK_PREFIX) and text and not text.startswith("[["):
             key = zlib.crc32(f"{voice}/{text}".encode())
             if (key % 1000) / 1000 < SHIFTED_SHARE:
-                return speak(voice, shifted(voice.split(":")[1], text, key % ACCENTS, key))
+                espeak = load_voice(voice)
+                assert isinstance(espeak, EspeakVoice)
+                return speak(voice, shifted(espeak.name, text, key % ACCENTS, key))
         return speak(voice, text)
 
     return speak_shifted
