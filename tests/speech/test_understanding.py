@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from ivr.script import load_script
 from ivr.understanding import IntentMatch, learned, understand, understand_keys
 from ivr.understanding.intents import ACT_CONFIDENCE, asks_to_wait
 from ivr.understanding.temperature import may_go_on, says_only_bounds
 from ivr.understanding.yes_no import says_neither
 
 SAID = Path(__file__).resolve().parents[2] / "ivr" / "understanding" / "data" / "said.json"
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
 @pytest.mark.parametrize(
@@ -202,10 +204,7 @@ def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
 )
 def test_everyday_well_is_a_no_to_the_shipped_symptoms_question(text: str) -> None:
     # "no problem" is a stock "sure" elsewhere; to "any symptoms?" it is a no
-    from ivr.script import load_script
-
-    script = load_script(SAID.parents[3] / "scripts" / "temperature_checkin.yaml")
-    asked = script.step("symptoms").asked
+    asked = load_script(SCRIPTS / "temperature_checkin.yaml").step("symptoms").asked
     heard = understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
     assert heard is not None and heard.value is False, heard
 
