@@ -49,6 +49,7 @@ ACCENTS = 400
 SHIFTED_SHARE = 0.5
 
 Substitution = tuple[re.Pattern[str], str, float]  # pattern, said instead, how often
+Speak = Callable[[str, str], np.ndarray]  # a voice spec and a text to audio
 
 
 @lru_cache(maxsize=ACCENTS)
@@ -85,7 +86,7 @@ def shifted(voice: str, text: str, number: int, utterance: int) -> str:
     return f"[[{said}]]"
 
 
-def speaking(speak: Callable[[str, str], np.ndarray]) -> Callable[[str, str], np.ndarray]:
+def speaking(speak: Speak) -> Speak:
     """``speak`` (a voice spec and a text to audio) with ``SHIFTED_SHARE`` of espeak-ng's
     texts in one of ``ACCENTS`` accents, chosen by the voice spec and the text."""
 

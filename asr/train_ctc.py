@@ -29,7 +29,6 @@ import random
 import re
 import time
 import zlib
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -37,6 +36,7 @@ import numpy as np
 
 from asr import accents as accented
 from asr import ctc
+from asr.accents import Speak
 from asr.ctc import HEAD_ENCODER
 from asr.testset import (
     ESPEAK_BASES,
@@ -53,8 +53,6 @@ from asr.testset import (
 from ivr.audio import SAMPLE_RATE, from_float, resample
 from ivr.understanding.languages.en import DIGIT_WORDS, is_number_word, number_words
 from ivr.understanding.learned import DATA as SAID
-
-Speak = Callable[[str, str], np.ndarray]  # a voice spec and a text to audio
 
 # Variants that are odd rather than voices (whispering, robots, croaking), and the held-out's.
 _SKIP_VARIANTS = {"whisper", "whisperf", "croak", "Demonic", "UniRobot", "anikaRobot",
