@@ -80,7 +80,7 @@ class CallEngine:
         self.node = node or os.uname().nodename
         self.writer = DatabaseWriter(db)
         self.store = AttemptStore(self.writer)
-        self.tracker = CallTracker(on_change=self._persist)
+        self.tracker = CallTracker(on_change=self._persist, confirm_end=self._confirm_end)
         self.ami = ami or AmiClient.from_settings(settings, name="ivr-dialer")
         self.audiosocket = AudioSocketServer(
             self._handle_session,
@@ -262,6 +262,18 @@ class CallEngine:
         finally:
             session.hangup()
             self.tracker.media_ended(call)
+
+    async def _confirm_end(self, call: Call) -> None:
+        """Asked by the tracker when a call's Hangup is overdue after its media stream closed:
+        the robot's channel is hung up if it is still there (nothing more will be said on it);
+        either way Asterisk's answer follows any Hangup event it had already sent."""
+        if call.final:
+            return
+        channel = call.channels.get(call.uuid)
+        if channel:
+            await self.ami.hangup(channel)
+        else:
+            await self.ami.ping()
 
     # -- persistence ------------------------------------------------------------------------
 

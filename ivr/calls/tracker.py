@@ -8,6 +8,8 @@ The attempt's UUID is given to Originate as ``ChannelId``, so the robot's channe
 ``Uniqueid`` and every channel of the call carries it as ``Linkedid``: events are matched by
 those, never by channel-name patterns. The tracker does no I/O: each transition is handed to an
 ``on_change`` callback (the store writes it to the database) and wakes anyone awaiting the call.
+Where a Hangup is overdue it asks Asterisk through ``confirm_end`` (the engine's), whose answer
+comes on the AMI stream after every event Asterisk sent before it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ SCRIPT_ENDINGS = frozenset(
 # (or for the Hangup after a failed OriginateResponse) before deciding with what is known
 SETTLE_S = 0.5
 MEDIA_SETTLE_S = 3.0  # after the media stream closed, for Asterisk's Hangup
+CONFIRM_TIMEOUT_S = 5.0  # for Asterisk's answer when the Hangup is overdue
 
 _TIMESTAMP_FIELD = {
     AttemptState.ORIGINATING: "originated_at",
@@ -51,6 +54,7 @@ _TIMESTAMP_FIELD = {
 
 Conversation = Callable[["Call", Any], Awaitable[str]]
 ChangeCallback = Callable[["Call", dict[str, Any]], None]
+ConfirmEnd = Callable[["Call"], Awaitable[None]]
 
 
 def utcnow() -> datetime:
@@ -86,6 +90,7 @@ class Call:
     ring_timeout_s: float = 30.0
     originate_sent_at: float | None = None  # loop time the Originate was written
     media_started: bool = False
+    end_confirmed: bool = False  # Asterisk was asked about an overdue Hangup
     ami_lost: bool = False
     ended: asyncio.Future[AttemptState] = field(default=None)  # type: ignore[assignment]
     answered: asyncio.Event = field(default_factory=asyncio.Event)
@@ -118,10 +123,13 @@ class Call:
 class CallTracker:
     """Matches AMI events to calls and moves each call through its states."""
 
-    def __init__(self, on_change: ChangeCallback | None = None) -> None:
+    def __init__(
+        self, on_change: ChangeCallback | None = None, confirm_end: ConfirmEnd | None = None
+    ) -> None:
         self.calls: dict[str, Call] = {}
         self._by_action: dict[str, Call] = {}
         self.on_change = on_change
+        self.confirm_end = confirm_end
         self.ami_connected = True
 
     # -- registration ---------------------------------------------------------------------
@@ -270,8 +278,24 @@ class CallTracker:
             return
         if call.state in (AttemptState.QUEUED, AttemptState.ORIGINATING, AttemptState.RINGING):
             self._finish_unanswered(call)
+        elif self.confirm_end is not None and self.ami_connected and not call.end_confirmed:
+            # The Hangup is overdue, or it waits unread on the AMI socket: a loop stalled past
+            # the wait (a busy machine) runs this timer before the reader it woke. Asterisk's
+            # answer to a question comes after every event it sent before, so the call is
+            # finished once it has answered, with the cause it gave.
+            call.end_confirmed = True
+            asyncio.get_running_loop().create_task(self._confirm_end(call))
         else:
             self._finish_answered(call)
+
+    async def _confirm_end(self, call: Call) -> None:
+        assert self.confirm_end is not None
+        try:
+            await asyncio.wait_for(self.confirm_end(call), CONFIRM_TIMEOUT_S)
+        except Exception as exc:  # AMI lost or silent: finish from what is known
+            log.debug("call %s: asking Asterisk about its end failed: %s", call.uuid, exc)
+        if not call.final:
+            self._settle_later(call)  # a Hangup the question caused follows its answer
 
     def _finish_unanswered(self, call: Call) -> None:
         state, reason = outcome.unanswered_outcome(call.originate_reason, call.hangup_cause)

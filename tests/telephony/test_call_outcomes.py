@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy import select
 
 from ivr.calls.engine import CallEngine
 from ivr.calls.oneshot import PlayAndRecord
+from ivr.calls.tracker import MEDIA_SETTLE_S
 from ivr.db.models import Attempt, AttemptState
 from ivr.residents.persona import Persona
 
@@ -71,6 +73,25 @@ async def test_persona_outcome(
             assert row.ringing_at is not None
         if amd is not None:
             assert row.amd_status == amd, row.amd_cause
+
+
+async def test_hangup_cause_kept_when_the_loop_stalls(engine: CallEngine, resident) -> None:  # type: ignore[no-untyped-def]
+    """The event loop stalls (a busy machine) just as the conversation ends: Asterisk's
+    Hangup is already on the AMI socket when the loop wakes, but the wait for it is over. The
+    call still ends with the cause Asterisk gave, not with none."""
+    number = await resident(Persona(kind="silent"))
+    talk = PlayAndRecord(SILENCE_1S, None, listen_s=0.5)
+
+    async def stalls_at_the_end(call, session):  # type: ignore[no-untyped-def]
+        result = await talk(call, session)
+        # runs once the engine has closed the media stream and begun waiting for the Hangup
+        asyncio.get_running_loop().call_soon(time.sleep, MEDIA_SETTLE_S + 1.0)
+        return result
+
+    call = await engine.place(number, conversation=stalls_at_the_end, ring_timeout_s=3)
+    final = await asyncio.wait_for(asyncio.shield(call.ended), 40)
+    assert final is AttemptState.COMPLETED, call.reason
+    assert call.hangup_cause == 16
 
 
 async def test_attempt_is_committed_before_originate(engine: CallEngine, resident, call_db) -> None:  # type: ignore[no-untyped-def]
