@@ -247,8 +247,9 @@ def parse_temperature(
     ]
     if not plausible:
         return None
-    # people correct themselves ("thirty six five, no, six six"): the last reading counts
-    chosen = max(plausible[-2:] if len(plausible) > 1 else plausible, key=lambda t: t.confidence)
+    # people correct themselves ("thirty six five, no, six six"): the last reading counts,
+    # unless its shape is the less sure of the two (on a tie, the last)
+    chosen = max(reversed(plausible[-2:]), key=lambda t: t.confidence)
     if len({t.celsius for t in plausible}) > 1:
         chosen = Temperature(
             chosen.celsius, chosen.spoken, chosen.unit, round(chosen.confidence * 0.7, 3)

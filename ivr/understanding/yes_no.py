@@ -128,6 +128,20 @@ _NEGATABLE = frozenset({"i did", "i have", "i do", "i was", "i will", "i went", 
 
 # A phrase the question gives meaning says more than a generic one.
 QUESTION_WEIGHT = 1.5
+# A question's phrase that starts with the going ("went to the shop", "popped out") says
+# nothing of the speaker when someone else is its subject: "my daughter went to the shop".
+_GOING = frozenset({"went", "popped", "nipped", "go"})
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:he|she|they|my|our|his|her|their|the)(?:\s+[\w']+)?(?:\s+(?:just|only|also))?\s*$"
+)
+# The subject people drop at the start of a clause ("Went to the market this morning.",
+# "Popped round to my mum's"): the speaker's own going, as "I went to" says it. Only before
+# a place or an errand: "went nowhere" stays the no it is.
+_SUBJECT_DROPPED = re.compile(
+    r"(^|[.,;:!?]\s+)((?:went|popped|nipped)\s+(?:to|for|down|round|up|over|into|out|across|"
+    r"along|by|shopping)\b)",
+    re.IGNORECASE,
+)
 
 
 def _accepted(
@@ -146,7 +160,10 @@ def _accepted(
         if any(start < match.end() and match.start() < end for start, end in taken):
             continue
         clause = max(c for c in clauses if c <= match.start()) if doubt else 0
-        if (doubt or _DOUBT).search(said[clause : match.start()]):
+        before = said[clause : match.start()]
+        if (doubt or _DOUBT).search(before):
+            continue
+        if doubt and match.group(0).split(" ", 1)[0] in _GOING and _SOMEONE_ELSE.search(before):
             continue
         if match.group(0) in _CLOSING_ONLY and not _CLOSES.match(said, match.end()):
             continue
@@ -164,6 +181,7 @@ def parse_yes_no(
     text: str, *, affirm: Iterable[str] = (), deny: Iterable[str] = ()
 ) -> YesNo | None:
     """Yes or no from ``text``; ``affirm`` / ``deny`` add the phrases a question gives meaning."""
+    text = _SUBJECT_DROPPED.sub(r"\1I \2", text)
     said = _once(normalize(text))
     if not said:
         return None

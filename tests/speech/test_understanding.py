@@ -209,6 +209,39 @@ def test_everyday_well_is_a_no_to_the_shipped_symptoms_question(text: str) -> No
     assert heard is not None and heard.value is False, heard
 
 
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("Went to the market this morning.", True),
+        ("Um, went to the bank. Quick in and out.", True),
+        ("No. Well, popped round to my mum's.", None),  # the two disagree: neither, or weak
+        ("Went nowhere.", False),
+        ("My daughter went to the shop for me.", None),  # someone else's going
+    ],
+)
+def test_a_dropped_subject_is_the_speaker_going_out(text: str, answer: bool | None) -> None:
+    asked = load_script(SCRIPTS / "temperature_checkin.yaml").step("went_out").asked
+    heard = understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
+    if answer is None:
+        assert heard is None or heard.confidence < 0.5, heard
+    else:
+        assert heard is not None and heard.value is answer and heard.confidence >= 0.5, heard
+
+
+@pytest.mark.parametrize(
+    ("text", "celsius"),
+    [
+        ("thirty seven point four, wait no, thirty seven point six", 37.6),
+        ("It said thirty eight point three, no sorry, thirty eight point six.", 38.6),
+        ("thirty six five, no, thirty six six", 36.6),
+    ],
+)
+def test_a_reading_corrected_is_the_correction_read_back(text: str, celsius: float) -> None:
+    heard = understand("temperature", text)
+    assert heard is not None and heard.value == celsius
+    assert heard.confidence < 0.8  # below the read-back line: two readings were said
+
+
 def test_a_no_negates_a_question_phrase_in_its_own_clause_only() -> None:
     """ "no dry cough" says no cough; in "No, just to the chemist" (Whisper's "No" for an
     "Um") the "no" is an answer of its own, against the question's phrase: read back, never
