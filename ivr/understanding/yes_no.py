@@ -211,7 +211,12 @@ def parse_yes_no(
     doubt = _accepted(said, _UNSURE, taken)
     asked_yes, asked_no = yes > 0, no > 0
     _accepted(said, _NEUTRAL, taken)
+    weak: set[str] = set()
     for phrase in _accepted(said, _GENERIC, taken):
+        if _weight(phrase) < 1.0:
+            if phrase in weak:
+                continue  # a weak word said over ("right and right") is no surer for it
+            weak.add(phrase)
         if phrase in _NO_SET:
             no += _weight(phrase)
         else:

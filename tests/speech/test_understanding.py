@@ -270,6 +270,15 @@ def test_an_answer_written_twice_counts_once() -> None:
     assert understand("yes_no", "No. No.").confidence == 1.0  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("text", ["Right and right. It's here.", "Okay, okay.", "Right, right."])
+def test_a_weak_word_said_over_is_no_surer(text: str) -> None:
+    # Whisper's words for "Right as rain, dear." (a no to "any symptoms?") had been a sure yes
+    heard = understand("yes_no", text)
+    assert heard is not None and heard.value is True and heard.confidence < 0.8, heard
+    # two different weak words still add up: "okay, got it" is a sure yes
+    assert understand("yes_no", "Okay, got it.").confidence >= 0.8  # type: ignore[union-attr]
+
+
 def test_says_neither() -> None:
     assert says_neither("I'm not sure") and says_neither("I'm not feeling well")
     assert says_neither("no need to repeat")
