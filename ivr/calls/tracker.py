@@ -91,6 +91,7 @@ class Call:
     originate_sent_at: float | None = None  # loop time the Originate was written
     media_started: bool = False
     end_confirmed: bool = False  # Asterisk was asked about an overdue Hangup
+    _confirming: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
     ami_lost: bool = False
     ended: asyncio.Future[AttemptState] = field(default=None)  # type: ignore[assignment]
     answered: asyncio.Event = field(default_factory=asyncio.Event)
@@ -284,7 +285,7 @@ class CallTracker:
             # answer to a question comes after every event it sent before, so the call is
             # finished once it has answered, with the cause it gave.
             call.end_confirmed = True
-            asyncio.get_running_loop().create_task(self._confirm_end(call))
+            call._confirming = asyncio.get_running_loop().create_task(self._confirm_end(call))
         else:
             self._finish_answered(call)
 
