@@ -84,7 +84,8 @@ UNSURE_PHRASES = (
 # "nothing too bad" plays down what was just said ("a bit of a cough, nothing too bad");
 # "right" before a place or a time is no "right!" ("my phone cut out right in the middle").
 NEUTRAL_PHRASES = ("no need", "no hurry", "no rush", "not well", "i'm not well",
-                   "not feeling well", "not feeling too well", "right now", "nothing too bad",
+                   "not feeling well", "not feeling too well", "not fine", "i'm not fine",
+                   "right now", "nothing too bad",
                    "nothing serious", "nothing major", "right in", "right at", "right there",
                    "right here", "right away", "right after", "right before", "right through",
                    "right next", "right outside", "right up")  # fmt: skip
@@ -134,6 +135,14 @@ _GOING = frozenset({"went", "popped", "nipped", "go"})
 _SOMEONE_ELSE = re.compile(
     r"\b(?:he|she|they|my|our|his|her|their|the)(?:\s+[\w']+)?(?:\s+(?:just|only|also))?\s*$"
 )
+# A word that only strengthens how well one is ("I feel totally fine", "I'm not really
+# well"): the phrase is read without it. Not "perfectly" nor "absolutely": "perfectly well"
+# is a phrase of its own, and "feeling well" alone is none (it is misheard "not feeling").
+_INTENSIFIED = re.compile(
+    r"\b(i'm|i am|im|feel|feeling)(\s+not)?\s+(?:totally|completely|really|very|quite|pretty|"
+    r"so|just)\s+(fine|well|good|ok|okay|healthy|grand)\b",
+    re.IGNORECASE,
+)
 # The subject people drop at the start of a clause ("Went to the market this morning.",
 # "Popped round to my mum's"): the speaker's own going, as "I went to" says it. Only before
 # a place or an errand: "went nowhere" stays the no it is.
@@ -181,7 +190,7 @@ def parse_yes_no(
     text: str, *, affirm: Iterable[str] = (), deny: Iterable[str] = ()
 ) -> YesNo | None:
     """Yes or no from ``text``; ``affirm`` / ``deny`` add the phrases a question gives meaning."""
-    text = _SUBJECT_DROPPED.sub(r"\1I \2", text)
+    text = _INTENSIFIED.sub(r"\1\2 \3", _SUBJECT_DROPPED.sub(r"\1I \2", text))
     said = _once(normalize(text))
     if not said:
         return None

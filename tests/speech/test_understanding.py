@@ -200,7 +200,14 @@ def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["No problem at all.", "No problems, thank you.", "I feel grand.", "Fit as a fiddle."]
+    "text",
+    [
+        "No problem at all.",
+        "No problems, thank you.",
+        "I feel grand.",
+        "Fit as a fiddle.",
+        "All good here, mate, no worries.",  # two stock words, each a weak answer of its own
+    ],
 )
 def test_everyday_well_is_a_no_to_the_shipped_symptoms_question(text: str) -> None:
     # "no problem" is a stock "sure" elsewhere; to "any symptoms?" it is a no
@@ -226,6 +233,28 @@ def test_a_dropped_subject_is_the_speaker_going_out(text: str, answer: bool | No
         assert heard is None or heard.confidence < 0.5, heard
     else:
         assert heard is not None and heard.value is answer and heard.confidence >= 0.5, heard
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answer"),
+    [
+        ("symptoms", "I feel totally fine, thanks.", False),
+        ("symptoms", "I'm really well, thank you.", False),
+        ("symptoms", "Feeling perfectly well, thank you for asking.", False),
+        ("symptoms", "I'm not totally fine.", True),  # had been a sure no, of "I'm not"
+        ("went_out", "I'm not fine.", None),  # as "I'm not well": no answer to this one
+        ("heard", "Not hear, signal very bad.", False),
+        ("heard", "I can't hear you.", False),  # the notice is read again
+    ],
+)
+def test_how_well_one_is_said_more_strongly(question: str, text: str, answer: bool | None) -> None:
+    script = "mask_notice.yaml" if question == "heard" else "temperature_checkin.yaml"
+    asked = load_script(SCRIPTS / script).step(question).asked
+    heard = understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
+    if answer is None:
+        assert heard is None, heard
+    else:
+        assert heard is not None and heard.value is answer and heard.confidence >= 0.8, heard
 
 
 @pytest.mark.parametrize(
