@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from asr.endpointer import Endpointer, cut
 from asr.recognizer import Recognition, Recognizer
 from asr.testset import Clip
 from ivr.audio import read_wav, scaled
+from ivr.understanding import Asked
 
 KINDS = ("temperature", "yes_no", "intent")
 CONFIDENT = 0.8  # at or above this the dialogue takes a value without reading it back
@@ -154,12 +155,14 @@ def evaluate(
     folder: Path,
     level_db: float = 0.0,
     endpointer: Endpointer | None = None,
+    questions: Mapping[str, Asked] | None = None,
 ) -> Evaluation:
     """Recognise every clip; ``level_db`` scales each clip first (-20: a quiet caller, a weak
     handset; the test set is spoken at the nominal level of speech on a telephone line). With
     an ``endpointer``, each clip is first cut by it as a call would be (one endpointer for all
     clips, as for all answers of a call); an answer it never starts is recognised as silence
-    and counted in ``never_started``."""
+    and counted in ``never_started``. A yes/no clip that names its question is recognised
+    with that question's own phrases (``questions``: step name → what it asks)."""
     evaluation = Evaluation()
     for clip in clips:
         pcm = read_wav(folder / clip.file)
@@ -169,7 +172,8 @@ def evaluate(
             pcm = cut(pcm, endpointer)
             evaluation.never_started += not pcm and clip.label is not None
         started = time.process_time()
-        result = recognizer.recognize_sync(pcm, clip.expect)  # type: ignore[arg-type]
+        asked = (questions or {}).get(clip.question or "") if clip.expect == "yes_no" else None
+        result = recognizer.recognize_sync(pcm, clip.expect, asked)  # type: ignore[arg-type]
         evaluation.cpu_ms.append(1000.0 * (time.process_time() - started))
         evaluation.results.append((clip, result))
     return evaluation

@@ -10,6 +10,8 @@ signal-to-noise ratios.
 Two splits that share neither voices nor phrasings: ``dev`` (tune on it) and ``heldout``
 (report on it); a third, ``speaker``, built on its own, has the held-out phrasings spoken by a
 voice of another engine (flite's awb), to see how the recogniser meets a new kind of voice.
+With ``said`` (a JSON file of answers people wrote, ``read_said``) those answers replace the
+generated phrasings, each spoken by two of the split's voices: phrasings nobody tuned on.
 The audio lands in ``<cache_dir>/speech-testset/<version>/``, with a
 ``manifest.jsonl``; a second build with the same parameters reuses it.
 """
@@ -87,6 +89,7 @@ class Phrase:
     text: str
     expect: str
     label: Any  # °C for temperature, bool for yes_no, intent name, None for nothing
+    question: str | None = None  # the step asked, where its own phrases matter (yes/no)
 
 
 def _temperatures(rng: random.Random, split: Split, count: int) -> list[Phrase]:
@@ -243,6 +246,7 @@ class Clip:
     onset_ms: int  # where speech starts in the clip
     speech_ms: int  # how long the speech lasts
     level_dbfs: float | None = None  # "talk" clips: level of the background talk (RMS)
+    question: str | None = None  # a step of the shipped scripts (answers of a ``said`` file)
 
 
 def voice_specs(
@@ -324,17 +328,66 @@ def _render(clip: Clip, folder: Path, seed: int, babble: list[np.ndarray]) -> in
     return int(1000 * len(speech) / SAMPLE_RATE) if clip.text else 0
 
 
+INTENTS = ("repeat", "opt_out", "human", "who_is_calling")
+SAID_VOICES = 2  # voices that speak each answer of a ``said`` file
+
+
+def read_said(path: Path) -> list[Phrase]:
+    """The answers of a ``said`` file: a JSON list of ``{"text", "expect", "label"}`` objects,
+    ``expect`` one of temperature (``label`` in °C), yes_no (true or false) or intent
+    (repeat, opt_out, human, who_is_calling); a yes/no answer may name the ``question`` (a
+    step of the shipped scripts, such as ``went_out``) whose own phrases it is read with.
+    Raises ValueError naming the entry and field of the first problem."""
+    try:
+        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}: cannot be read: {error}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: line {error.lineno}: not JSON: {error.msg}") from None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: a JSON list of answers is expected")
+    phrases = []
+    for n, entry in enumerate(entries, 1):
+        where = f"{path}: entry {n}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: an object with text, expect and label is expected")
+        text, expect, label = entry.get("text"), entry.get("expect"), entry.get("label")
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{where}: field 'text': the words said are missing")
+        if expect == "temperature":
+            if isinstance(label, bool) or not isinstance(label, int | float):
+                raise ValueError(f"{where}: field 'label': a temperature in °C is expected")
+        elif expect == "yes_no":
+            if not isinstance(label, bool):
+                raise ValueError(f"{where}: field 'label': true or false is expected")
+        elif expect == "intent":
+            if label not in INTENTS:
+                raise ValueError(f"{where}: field 'label': one of {', '.join(INTENTS)}")
+        else:
+            raise ValueError(f"{where}: field 'expect': temperature, yes_no or intent")
+        question = entry.get("question")
+        if question is not None and not isinstance(question, str):
+            raise ValueError(f"{where}: field 'question': a step name is expected")
+        phrases.append(Phrase(text.strip(), expect, label, question))
+    return phrases
+
+
 def build(
     cache_dir: Path,
     *,
     per_kind: int = 40,
     seed: int = 7,
     splits: tuple[Split, ...] = ("dev", "heldout"),
+    said: Path | None = None,
 ) -> Path:
-    """Build (or reuse) the test set; returns the manifest path."""
+    """Build (or reuse) the test set; returns the manifest path. With ``said``, its answers
+    (``read_said``) are spoken instead of the generated phrasings."""
     name = f"{VERSION}-s{seed}-n{per_kind}"
     if splits != ("dev", "heldout"):
         name += "-" + "-".join(splits)
+    said_phrases = read_said(said) if said is not None else None
+    if said is not None:
+        name += f"-said{zlib.crc32(Path(said).read_bytes()):08x}"
     folder = Path(cache_dir) / "speech-testset" / name
     manifest = folder / "manifest.jsonl"
     if manifest.is_file():
@@ -344,18 +397,23 @@ def build(
     for split in splits:
         rng = random.Random(f"clips-{seed}-{split}")
         voices = _voices(split, seed)
-        for n, phrase in enumerate(phrases(split, seed, per_kind)):
+        spoken = phrases(split, seed, per_kind)
+        if said_phrases is not None:
+            spoken = [phrase for phrase in said_phrases for _ in range(SAID_VOICES)]
+        for n, phrase in enumerate(spoken):
             kind, snr = rng.choice(NOISES[_phrasing(split)])
             if not phrase.text and kind == "none":
                 kind, snr = rng.choice(
                     [("none", None), ("pink", 10.0), ("babble", 10.0), ("white", 10.0)]
                 )
+            voice = rng.choice(voices) if phrase.text else ""
+            if said_phrases is not None and n % SAID_VOICES:  # the answer's next voice
+                voice = rng.choice([v for v in voices if v != clips[-1].voice] or voices)
             clips.append(
                 Clip(
                     file=f"{split}/{phrase.expect}-{n:04d}.wav", split=split, expect=phrase.expect,
-                    text=phrase.text, label=phrase.label,
-                    voice=rng.choice(voices) if phrase.text else "", noise=kind, snr_db=snr,
-                    onset_ms=rng.randrange(300, 900, 20), speech_ms=0,
+                    text=phrase.text, label=phrase.label, voice=voice, noise=kind, snr_db=snr,
+                    onset_ms=rng.randrange(300, 900, 20), speech_ms=0, question=phrase.question,
                 )
             )  # fmt: skip
         # Background talk and no answer, at levels a phone picks up from a room: drawn from its

@@ -4,7 +4,8 @@ Accuracy is measured on the held-out split of the generated test set (voices and
 never used for tuning; ``--split dev`` for the tuning split, ``--split speaker`` for the
 held-out phrasings spoken by a voice of another engine; ``--level-db -20`` for every clip
 20 dB quieter, a quiet caller; ``--endpointed`` to cut each clip with the call's endpointer
-first, as a call hears it); see asr/testset.py. Besides
+first, as a call hears it; ``--said FILE`` for answers people wrote instead of the generated
+phrasings, each spoken by two of the split's voices); see asr/testset.py. Besides
 accuracy per kind of answer: the answers given a wrong value with confidence >= 0.8 (what
 the dialogue stores without reading back), accuracy on a clean line, on a noisy one and per
 voice family, and the machine's load average, since the 2 cores are shared.
@@ -18,13 +19,14 @@ import resource
 import statistics
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ivr.cli._common import state
 from ivr.cli.bench import bench_app, emit_figures
 
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 TTS_TEXTS = (
     "Hello, this is your neighbourhood committee calling for the daily health check.",
     "What is your temperature today?",
@@ -78,6 +80,25 @@ def _endpointer_us_per_frame(clips: list, folder) -> dict[str, float]:
             "endpointer_us_per_quiet_frame": round(1e6 * quiet, 1)}  # fmt: skip
 
 
+def _questions(names: set[str | None]) -> dict[str, Any]:
+    """What each question a ``said`` file names asks (its own yes/no phrases): a step of the
+    shipped scripts, by name. ValueError for a name no shipped script has."""
+    from ivr.script import load_script
+
+    asked: dict[str, Any] = {}
+    for path in sorted(SCRIPTS.glob("*.yaml")):
+        for name, step in load_script(path).steps.items():
+            if step.expect == "yes_no":
+                asked.setdefault(name, step.asked)
+    unknown = sorted(n for n in names if n is not None and n not in asked)
+    if unknown:
+        raise ValueError(
+            f"no yes/no question {', '.join(unknown)} in the shipped scripts ({SCRIPTS});"
+            f" these are: {', '.join(sorted(asked))}"
+        )
+    return asked
+
+
 @bench_app.command("speech")
 def bench_speech(
     ctx: typer.Context,
@@ -113,13 +134,20 @@ def bench_speech(
             " since (same --per-kind and --split).",
         ),
     ] = None,
+    said: Annotated[
+        Path | None,
+        typer.Option(
+            help="A JSON list of answers people wrote ({text, expect, label, question}),"
+            " spoken instead of the generated phrasings, each by two of the split's voices.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Recognition latency and accuracy (held-out split), synthesis RTF, memory."""
     from asr.endpointer import Endpointer
     from asr.evaluate import CONFIDENT, KINDS, changed, evaluate, read_rows
     from asr.recognizer import Recognizer
-    from asr.testset import build, load
+    from asr.testset import build, load, read_said
     from ivr.audio import duration_s, read_wav
     from ivr.speech import shared_synthesizer
 
@@ -136,14 +164,22 @@ def bench_speech(
             earlier = read_rows(against)
         except (OSError, UnicodeDecodeError, ValueError) as error:
             raise typer.BadParameter(str(error), param_hint="--against") from None
+    questions = None
+    if said is not None:  # checked before the run too
+        try:
+            questions = _questions({p.question for p in read_said(said) if p.expect == "yes_no"})
+        except ValueError as error:
+            raise typer.BadParameter(str(error), param_hint="--said") from None
     splits = ("speaker",) if split == "speaker" else ("dev", "heldout")
-    manifest = build(settings.cache_dir, per_kind=per_kind, splits=splits)  # type: ignore[arg-type]
+    if said is not None:
+        splits = (split,)  # type: ignore[assignment]
+    manifest = build(settings.cache_dir, per_kind=per_kind, splits=splits, said=said)  # type: ignore[arg-type]
     clips = load(manifest, split)  # type: ignore[arg-type]
     load_before = os.getloadavg()[0]
     recognizer = Recognizer.shared(settings)
     recognizer.recognize_sync(read_wav(manifest.parent / clips[0].file), "temperature")  # warm-up
     endpointer = Endpointer.from_settings(settings) if endpointed else None
-    evaluation = evaluate(recognizer, clips, manifest.parent, level_db, endpointer)
+    evaluation = evaluate(recognizer, clips, manifest.parent, level_db, endpointer, questions)
     asr_ms = evaluation.asr_ms()
     speech_s = sum(duration_s(read_wav(manifest.parent / c.file)) for c in clips)
 
@@ -194,6 +230,7 @@ def bench_speech(
             for accent in sorted({_accent(c.voice) for c in clips} - {None})
         },
         "split": split,
+        **({"said": str(said)} if said is not None else {}),
         "level_db": level_db,
         "endpointed": endpointed,
         **({"never_started": evaluation.never_started} if endpointed else {}),

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from asr.evaluate import changed, evaluate, read_rows
 from asr.recognizer import Recognizer
-from asr.testset import Clip
+from asr.testset import Clip, build, load, read_said
 from ivr.audio import write_wav
 from ivr.cli import app
-from ivr.cli.bench_speech import _accent
+from ivr.cli.bench_speech import _accent, _questions
 from ivr.speech import Synthesizer
 from tests.speech.conftest import spoken
 
@@ -84,3 +84,66 @@ def test_clip_files_are_checked_before_the_run(tmp_path: Path) -> None:
     nowhere = tmp_path / "no" / "clips.jsonl"
     result = CliRunner().invoke(app, ["bench", "speech", "--clips", str(nowhere), "--json"])
     assert result.exit_code == 2 and "no folder" in result.output
+
+
+def test_said_files_are_checked_before_the_run(tmp_path: Path) -> None:
+    said = tmp_path / "said.json"
+    for entries, problem in [
+        ({"text": "yes"}, "a JSON list of answers is expected"),
+        ([{"text": "yes", "expect": "yes_no", "label": "yes"}], "entry 1: field 'label'"),
+        ([{"text": "", "expect": "intent", "label": "human"}], "entry 1: field 'text'"),
+        (
+            [
+                {"text": "thirty seven", "expect": "temperature", "label": 37.0},
+                {"text": "hang on", "expect": "wait", "label": True},
+            ],
+            "entry 2: field 'expect'",
+        ),
+        ([{"text": "ok", "expect": "intent", "label": "goodbye"}], "one of repeat, opt_out"),
+    ]:
+        said.write_text(json.dumps(entries), encoding="utf-8")
+        with pytest.raises(ValueError, match=problem):
+            read_said(said)
+    said.write_text('[{"text": "yes",\n "expect": }]', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"said.json: line 2: not JSON"):
+        read_said(said)
+    said.write_text(
+        json.dumps([{"text": "yes", "expect": "yes_no", "label": True, "question": "went_oot"}])
+    )
+    result = CliRunner().invoke(app, ["bench", "speech", "--said", str(said), "--json"])
+    assert result.exit_code == 2
+    assert "no yes/no question went_oot" in result.output and "went_out" in result.output
+    assert "asr_ms_p50" not in result.output  # refused before anything was rendered
+
+
+def test_a_said_file_is_spoken_by_two_voices(tmp_path: Path) -> None:
+    said = tmp_path / "said.json"
+    entries = [
+        {"text": "thirty seven point two", "expect": "temperature", "label": 37.2},
+        {"text": "No need to repeat it.", "expect": "yes_no", "label": True, "question": "heard"},
+    ]
+    said.write_text(json.dumps(entries), encoding="utf-8")
+    manifest = build(tmp_path, per_kind=6, splits=("speaker",), said=said)
+    answers = [clip for clip in load(manifest) if clip.text]
+    assert [(c.text, c.question) for c in answers] == [
+        ("thirty seven point two", None),
+        ("thirty seven point two", None),
+        ("No need to repeat it.", "heard"),
+        ("No need to repeat it.", "heard"),
+    ]
+    assert answers[0].voice != answers[1].voice and answers[2].voice != answers[3].voice
+    assert all((manifest.parent / c.file).stat().st_size > 8000 for c in answers)
+
+
+def test_a_said_answer_is_read_with_its_question(
+    bot_voice: Synthesizer, recognizer: Recognizer, tmp_path: Path
+) -> None:
+    """To the notice's "did you hear?" "No need to repeat it." is a yes of the question's own
+    phrases; to no question it is no yes (its "no" is heard)."""
+    write_wav(tmp_path / "no-need.wav", spoken(bot_voice, "No need to repeat it."))
+    clip = Clip("no-need.wav", "heldout", "yes_no", "No need to repeat it.", True, "piper",
+                "none", None, 250, 0, question="heard")  # fmt: skip
+    asked = evaluate(recognizer, [clip], tmp_path, questions=_questions({"heard"})).rows()
+    plain = evaluate(recognizer, [clip], tmp_path).rows()
+    assert [(r["right"], r["value"]) for r in asked] == [(True, True)]
+    assert [r["right"] for r in plain] == [False]
