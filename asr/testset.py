@@ -357,6 +357,8 @@ def read_said(path: Path) -> list[Phrase]:
         if expect == "temperature":
             if isinstance(label, bool) or not isinstance(label, int | float):
                 raise ValueError(f"{where}: field 'label': a temperature in °C is expected")
+            if not 30.0 <= label <= 45.0:  # 98.6 is a Fahrenheit reading's °C, 37.0
+                raise ValueError(f"{where}: field 'label': {label} is no body temperature in °C")
         elif expect == "yes_no":
             if not isinstance(label, bool):
                 raise ValueError(f"{where}: field 'label': true or false is expected")

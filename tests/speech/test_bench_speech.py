@@ -100,6 +100,10 @@ def test_said_files_are_checked_before_the_run(tmp_path: Path) -> None:
             "entry 2: field 'expect'",
         ),
         ([{"text": "ok", "expect": "intent", "label": "goodbye"}], "one of repeat, opt_out"),
+        (
+            [{"text": "ninety nine", "expect": "temperature", "label": 99.0}],
+            "entry 1: field 'label': 99.0 is no body temperature in °C",
+        ),
     ]:
         said.write_text(json.dumps(entries), encoding="utf-8")
         with pytest.raises(ValueError, match=problem):
