@@ -463,6 +463,18 @@ class Recognizer:
         if doubted(chosen_text):
             confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
             extra["doubtful_speech"] = True
+        if (
+            by_reader
+            and confidence < self.config.min_confidence
+            and not doubted(chosen_text)
+            and (agreed := self._agreed(understood, extra["reader"], best_plain.text))
+        ):
+            # The heads' best number, too unsure alone (or less probable than no number at
+            # all), is the one Whisper's own words say: two readers agree, so it is read back
+            # rather than asked again (dev: 5 of 1,656 spoken temperatures right this way,
+            # none wrong; docs/decisions.md).
+            extra["whisper_agrees"] = {"value": agreed.value, "confidence": confidence}
+            understood, confidence = agreed, self.config.min_confidence
         if expect in MIN_CONFIDENCE_APPLIES and confidence < self.config.min_confidence:
             if understood is not None:
                 extra["not_confident"] = {"value": understood.value, "confidence": confidence}
@@ -743,12 +755,12 @@ class Recognizer:
         extra["reader"] = {"no_number": round(reading.no_number, 3)}
         value = reading.value
         if value is None:
+            if reading.shares:  # for Whisper's words to confirm (``_agreed``)
+                best = max(reading.shares, key=lambda v: reading.shares[v])
+                extra["reader"]["best_form"] = reading.forms[best]
             return "", None, 0.0
         text = reading.forms[value]
-        parsed = understand(
-            "temperature", text, min_c=self.config.temperature_min_c,
-            max_c=self.config.temperature_max_c,
-        )  # fmt: skip
+        parsed = self._form_value(text)
         if parsed is None:  # cannot happen: every form was parsed when the grammar was built
             return "", None, 0.0
         confidence = min(confidence_of(reading.shares[value]), parsed.confidence)
@@ -758,6 +770,25 @@ class Recognizer:
             confidence = min(confidence, DOUBTFUL_MAX_CONFIDENCE)
             extra["reader"]["whisper_heard_no_number"] = True
         return text, parsed, round(confidence, 3)
+
+    def _form_value(self, form: str) -> Understood | None:
+        """The temperature of one of the grammar's (English) forms."""
+        return understand(
+            "temperature", form, min_c=self.config.temperature_min_c,
+            max_c=self.config.temperature_max_c,
+        )  # fmt: skip
+
+    def _agreed(
+        self, understood: Understood | None, reader: dict[str, Any], text: str
+    ) -> Understood | None:
+        """The heads' best temperature (``understood``, or the best number the grammar put
+        below "no number", ``reader["best_form"]``) if Whisper's words ``text`` say it too."""
+        if understood is None and "best_form" in reader:
+            understood = self._form_value(reader["best_form"])
+        said = self._understand("temperature", text, Asked())
+        if understood is None or said is None:
+            return None
+        return understood if abs(float(said.value) - float(understood.value)) < 0.05 else None
 
     def _says_only_bounds(self, text: str) -> bool:
         language = language_for(self.config.language) if self.config.language else None

@@ -648,3 +648,27 @@ def test_learned_weights_read_whisper_words_after_the_vote(
     # whatever was expected, it is noticed as a request
     side = recognizer.recognize_sync(pcm, "yes_no")
     assert side.intent is not None and side.intent.value == "human", side.extra
+
+
+def test_a_temperature_too_unsure_alone_is_read_back_where_whisper_says_it(
+    recognizer: Recognizer, bot_voice: Synthesizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The heads' best value below ``asr_min_confidence`` is kept, at that line (read back),
+    when Whisper's own words say the same value; not when they say another one."""
+    from dataclasses import replace
+
+    pcm = spoken(bot_voice, "thirty seven point two")
+    sure = recognizer.recognize_sync(pcm, "temperature")
+    assert sure.value == 37.2 and "whisper_agrees" not in sure.extra
+    # every reading is too unsure now: only the agreement keeps one
+    monkeypatch.setattr(recognizer, "config", replace(recognizer.config, min_confidence=0.999))
+    agreed = recognizer.recognize_sync(pcm, "temperature")
+    assert (agreed.value, agreed.confidence) == (37.2, 0.999), agreed.extra
+    assert agreed.extra["whisper_agrees"]["value"] == 37.2
+    # the parts: the best number put below "no number" counts too; another value does not
+    best = {"best_form": "thirty six point seven"}
+    assert recognizer._agreed(None, best, "Thirty-six point seven.").value == 36.7  # type: ignore[union-attr]
+    assert recognizer._agreed(None, best, "Thirty-six point four.") is None
+    assert recognizer._agreed(None, {}, "Thirty-six point seven.") is None
+    fahrenheit = understand("temperature", "ninety eight point six")
+    assert recognizer._agreed(fahrenheit, {}, "It's 37 degrees.") is fahrenheit
