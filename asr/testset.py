@@ -41,6 +41,7 @@ from ivr.speech.voices import (
     load_voice,
 )
 from ivr.understanding.languages.en import DIGIT_WORDS, number_words
+from ivr.understanding.results import INTENTS
 
 VERSION = "ts6"  # ts6 = ts5 with sox dither off: two builds of a set give the same audio
 Split = Literal["dev", "heldout", "speaker"]
@@ -328,7 +329,6 @@ def _render(clip: Clip, folder: Path, seed: int, babble: list[np.ndarray]) -> in
     return int(1000 * len(speech) / SAMPLE_RATE) if clip.text else 0
 
 
-INTENTS = ("repeat", "opt_out", "human", "who_is_calling")
 SAID_VOICES = 2  # voices that speak each answer of a ``said`` file
 
 
