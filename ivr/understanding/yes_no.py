@@ -222,14 +222,15 @@ def parse_yes_no(
     _accepted(said, _NEUTRAL, taken)
     weak: set[str] = set()
     for phrase in _accepted(said, _GENERIC, taken):
-        if _weight(phrase) < 1.0:
+        weight = _weight(phrase)
+        if weight < 1.0:
             if phrase in weak:
                 continue  # a weak word said over ("right and right") is no surer for it
             weak.add(phrase)
         if phrase in _NO_SET:
-            no += _weight(phrase)
+            no += weight
         else:
-            yes += _weight(phrase)
+            yes += weight
     if yes == no:
         return None
     winner, total = max(yes, no), yes + no + 0.8 * len(doubt)
