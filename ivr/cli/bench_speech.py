@@ -83,13 +83,9 @@ def _endpointer_us_per_frame(clips: list, folder) -> dict[str, float]:
 def _questions(names: set[str | None]) -> dict[str, Any]:
     """What each question a ``said`` file names asks (its own yes/no phrases): a step of the
     shipped scripts, by name. ValueError for a name no shipped script has."""
-    from ivr.script import load_script
+    from ivr.script import yes_no_questions
 
-    asked: dict[str, Any] = {}
-    for path in sorted(SCRIPTS.glob("*.yaml")):
-        for name, step in load_script(path).steps.items():
-            if step.expect == "yes_no":
-                asked.setdefault(name, step.asked)
+    asked = yes_no_questions(SCRIPTS)
     unknown = sorted(n for n in names if n is not None and n not in asked)
     if unknown:
         raise ValueError(

@@ -24,6 +24,7 @@ from ivr.script.model import (
     Script,
 )
 from ivr.script.yamlmarks import MarkedDocument, PathKey
+from ivr.understanding import Asked
 
 YES_NO_ANSWERS = ("yes", "no")
 CONDITION_BUILTINS = {"status"}  # the household's colour before the call
@@ -73,6 +74,17 @@ def load_script(path: Path) -> Script:
     if problems or script is None:
         raise ScriptError(f"{path}: {len(problems)} problem(s)", [str(p) for p in problems])
     return script
+
+
+def yes_no_questions(folder: Path) -> dict[str, Asked]:
+    """What each yes/no question of the scripts in ``folder`` asks (its own phrases), by step
+    name; where two scripts name a step alike, the first by file name."""
+    asked: dict[str, Asked] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        for name, step in load_script(path).steps.items():
+            if step.expect == "yes_no":
+                asked.setdefault(name, step.asked)
+    return asked
 
 
 def load_script_text(source: str, name: str) -> Script:

@@ -7,14 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from ivr.script import load_script
-from ivr.understanding import IntentMatch, learned, understand, understand_keys
+from ivr.script import yes_no_questions
+from ivr.understanding import IntentMatch, Understood, learned, understand, understand_keys
 from ivr.understanding.intents import ACT_CONFIDENCE, asks_to_wait
 from ivr.understanding.temperature import may_go_on, says_only_bounds
 from ivr.understanding.yes_no import says_neither
 
 SAID = Path(__file__).resolve().parents[2] / "ivr" / "understanding" / "data" / "said.json"
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+SHIPPED = yes_no_questions(SCRIPTS)  # the shipped scripts' yes/no questions, by step name
+
+
+def _answer_to(question: str, text: str) -> Understood | None:
+    """``text`` read as the answer to a yes/no question of the shipped scripts."""
+    asked = SHIPPED[question]
+    return understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
 
 
 @pytest.mark.parametrize(
@@ -211,8 +218,7 @@ def test_a_question_phrase_wins_over_a_neutral_or_generic_one() -> None:
 )
 def test_everyday_well_is_a_no_to_the_shipped_symptoms_question(text: str) -> None:
     # "no problem" is a stock "sure" elsewhere; to "any symptoms?" it is a no
-    asked = load_script(SCRIPTS / "temperature_checkin.yaml").step("symptoms").asked
-    heard = understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
+    heard = _answer_to("symptoms", text)
     assert heard is not None and heard.value is False, heard
 
 
@@ -227,8 +233,7 @@ def test_everyday_well_is_a_no_to_the_shipped_symptoms_question(text: str) -> No
     ],
 )
 def test_a_dropped_subject_is_the_speaker_going_out(text: str, answer: bool | None) -> None:
-    asked = load_script(SCRIPTS / "temperature_checkin.yaml").step("went_out").asked
-    heard = understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
+    heard = _answer_to("went_out", text)
     if answer is None:
         assert heard is None or heard.confidence < 0.5, heard
     else:
@@ -248,9 +253,7 @@ def test_a_dropped_subject_is_the_speaker_going_out(text: str, answer: bool | No
     ],
 )
 def test_how_well_one_is_said_more_strongly(question: str, text: str, answer: bool | None) -> None:
-    script = "mask_notice.yaml" if question == "heard" else "temperature_checkin.yaml"
-    asked = load_script(SCRIPTS / script).step(question).asked
-    heard = understand("yes_no", text, affirm=asked.affirm, deny=asked.deny)
+    heard = _answer_to(question, text)
     if answer is None:
         assert heard is None, heard
     else:
